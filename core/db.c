@@ -1,0 +1,573 @@
+/* atspace: ISC licence, see README.md. */
+/*
+ * Storage on SQLite. This file owns the connection, the schema
+ * migrations (compiled in from schema/ by tests/tools/embed.sh), the
+ * prepared statements and the mapping of SQLite failures onto client
+ * errors. It knows nothing of HTTP or JSON beyond storing JSON text.
+ *
+ * Every write is one BEGIN IMMEDIATE transaction, so a writer takes
+ * the lock up front and waits at most busy_timeout for it instead of
+ * failing half way with SQLITE_BUSY on lock upgrade.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "xerr.h"
+
+/* From build/schema_sql.c. */
+extern const char *const schema_migrations[];
+extern const int schema_migration_count;
+
+enum db_stmt {
+	DB_STMT_BEGIN,
+	DB_STMT_COMMIT,
+	DB_STMT_ROLLBACK,
+	DB_STMT_SPACE_GET,
+	DB_STMT_SPACE_INSERT,
+	DB_STMT_MEMBER_INSERT,
+	DB_STMT_RECORD_UPSERT,
+	DB_STMT_RECORD_INSERT,
+	DB_STMT_RECORD_GET,
+	DB_STMT_DIDCACHE_GET,
+	DB_STMT_DIDCACHE_PUT,
+	DB_STMT_DIDCACHE_DELETE,
+	DB_STMT_MAX
+};
+
+static const char *const db_sql[DB_STMT_MAX] = {
+	[DB_STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[DB_STMT_COMMIT] = "COMMIT",
+	[DB_STMT_ROLLBACK] = "ROLLBACK",
+	[DB_STMT_SPACE_GET] =
+	    "SELECT id, app_policy_ref, app_policy, created_at,"
+	    " EXISTS(SELECT 1 FROM member m"
+	    "  WHERE m.space_id = space.id AND m.did = ?4)"
+	    " FROM space WHERE owner_did = ?1 AND type = ?2 AND skey = ?3",
+	[DB_STMT_SPACE_INSERT] =
+	    "INSERT INTO space (owner_did, type, skey, app_policy_ref,"
+	    " app_policy, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
+	[DB_STMT_MEMBER_INSERT] =
+	    "INSERT INTO member (space_id, did, added_at, added_by)"
+	    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	[DB_STMT_RECORD_UPSERT] =
+	    "INSERT INTO record (space_id, collection, author_did, rkey,"
+	    " body, cid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (space_id, collection, author_did, rkey)"
+	    " DO UPDATE SET body = excluded.body, cid = excluded.cid,"
+	    " created_at = excluded.created_at",
+	[DB_STMT_RECORD_INSERT] =
+	    "INSERT INTO record (space_id, collection, author_did, rkey,"
+	    " body, cid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
+	[DB_STMT_RECORD_GET] =
+	    "SELECT body, cid, created_at FROM record WHERE space_id = ?"
+	    " AND collection = ? AND author_did = ? AND rkey = ?",
+	[DB_STMT_DIDCACHE_GET] =
+	    "SELECT doc FROM did_cache WHERE did = ? AND fetched_at > ?",
+	[DB_STMT_DIDCACHE_PUT] =
+	    "INSERT INTO did_cache (did, doc, fetched_at) VALUES (?, ?, ?)"
+	    " ON CONFLICT (did) DO UPDATE SET doc = excluded.doc,"
+	    " fetched_at = excluded.fetched_at",
+	[DB_STMT_DIDCACHE_DELETE] = "DELETE FROM did_cache WHERE did = ?",
+};
+
+struct db {
+	sqlite3		*conn;
+	sqlite3_stmt	*stmt[DB_STMT_MAX];
+};
+
+/*
+ * Turns a failed SQLite call into a client error and a log line. Busy,
+ * full and read-only databases are the infrastructure's state, not a
+ * bug: they answer 503 so clients retry. Returns DB_ERROR.
+ */
+static enum db_result
+db_fail(struct db *db, int rc, const char *what, struct xerr *err)
+{
+	int	 prim = rc & 0xff;
+
+	log_error("%s: %s (%d)", what, sqlite3_errmsg(db->conn), rc);
+	switch (prim) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		xerr_set(err, 503, "ServiceUnavailable",
+		    "the database is busy, try again");
+		break;
+	case SQLITE_FULL:
+		xerr_set(err, 503, "NotEnoughResources",
+		    "the database has no space left");
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		xerr_set(err, 503, "NotEnoughResources",
+		    "the database cannot be written");
+		break;
+	default:
+		xerr_internal(err);
+		break;
+	}
+	return DB_ERROR;
+}
+
+/*
+ * Returns the cached statement s, reset and with bindings cleared,
+ * preparing it on first use; NULL (err set) on failure.
+ */
+static sqlite3_stmt *
+db_stmt(struct db *db, enum db_stmt s, struct xerr *err)
+{
+	int	 rc;
+
+	assert(s < DB_STMT_MAX);
+	if (db->stmt[s] == NULL) {
+		rc = sqlite3_prepare_v3(db->conn, db_sql[s], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->stmt[s], NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(db, rc, "db_stmt: prepare", err);
+			return NULL;
+		}
+	}
+	return db->stmt[s];
+}
+
+/* Resets a cached statement after use so it holds no read lock. */
+static void
+db_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Runs one of the argument-less transaction statements. */
+static int
+db_exec(struct db *db, enum db_stmt s, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, s, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, db_sql[s], err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rolls back if a transaction is open; used on every failure path. */
+static void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		db_exec(db, DB_STMT_ROLLBACK, NULL);
+}
+
+static int
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static char *
+db_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return s == NULL ? NULL : strdup((const char *)s);
+}
+
+/*
+ * Applies the migrations the database lacks, under a write lock so that
+ * workers starting together apply each exactly once.
+ */
+static int
+db_migrate(struct db *db, char *errbuf, size_t errsz)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*msg = NULL;
+	char		 sql[64];
+	int		 version, i, rc = -1;
+
+	if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, &msg))
+		goto out;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	version = sqlite3_column_int(st, 0);
+	if (version > schema_migration_count) {
+		snprintf(errbuf, errsz, "database schema version %d is newer"
+		    " than this program's %d", version,
+		    schema_migration_count);
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	for (i = version; i < schema_migration_count; i++) {
+		if (sqlite3_exec(db->conn, schema_migrations[i], NULL, NULL,
+		    &msg) != SQLITE_OK)
+			goto out;
+		log_info("applied schema migration %d", i + 1);
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    schema_migration_count);
+	if (sqlite3_exec(db->conn, sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db->conn, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		snprintf(errbuf, errsz, "schema migration: %s",
+		    msg != NULL ? msg : sqlite3_errmsg(db->conn));
+		if (!sqlite3_get_autocommit(db->conn))
+			sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_free(msg);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Sets the connection's pragmas; WAL mode persists in the file. */
+static int
+db_configure(struct db *db, const struct config *cfg, char *errbuf,
+    size_t errsz)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*sync;
+	char		 sql[128];
+	int		 wal = 0;
+
+	sqlite3_busy_timeout(db->conn, cfg->busy_timeout_ms);
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal) {
+		snprintf(errbuf, errsz, "cannot put %s in WAL mode: %s",
+		    cfg->db_path, sqlite3_errmsg(db->conn));
+		return -1;
+	}
+	sync = cfg->durability == CONFIG_DURABILITY_FULL ? "FULL" : "NORMAL";
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s;"
+	    " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY", sync);
+	if (sqlite3_exec(db->conn, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(errbuf, errsz, "cannot configure %s: %s",
+		    cfg->db_path, sqlite3_errmsg(db->conn));
+		return -1;
+	}
+	return 0;
+}
+
+struct db *
+db_open(const struct config *cfg, char *errbuf, size_t errsz)
+{
+	struct db	*db;
+	int		 rc;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(errbuf, errsz, "db_open: out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(cfg->db_path, &db->conn, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, errsz, "cannot open %s: %s", cfg->db_path,
+		    db->conn != NULL ? sqlite3_errmsg(db->conn) :
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->conn, 1);
+	if (db_configure(db, cfg, errbuf, errsz) == -1 ||
+	    db_migrate(db, errbuf, errsz) == -1)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	int	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < DB_STMT_MAX; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
+enum db_result
+db_space_get(struct db *db, const char *owner, const char *type,
+    const char *key, const char *did, struct db_space *sp, int *is_member,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res;
+	int		 rc;
+
+	memset(sp, 0, sizeof(*sp));
+	if ((st = db_stmt(db, DB_STMT_SPACE_GET, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, owner);
+	db_bind_text(st, 2, type);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, did != NULL ? did : "");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sp->id = sqlite3_column_int64(st, 0);
+		snprintf(sp->owner, sizeof(sp->owner), "%s", owner);
+		snprintf(sp->type, sizeof(sp->type), "%s", type);
+		snprintf(sp->key, sizeof(sp->key), "%s", key);
+		sp->app_policy_ref = db_column_dup(st, 1);
+		sp->app_policy = db_column_dup(st, 2);
+		sp->created_at = sqlite3_column_int64(st, 3);
+		if (is_member != NULL)
+			*is_member = sqlite3_column_int(st, 4);
+		res = DB_OK;
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_fail(db, rc, "db_space_get", err);
+	db_done(st);
+	return res;
+}
+
+void
+db_space_release(struct db_space *sp)
+{
+	free(sp->app_policy_ref);
+	free(sp->app_policy);
+	sp->app_policy_ref = sp->app_policy = NULL;
+}
+
+/* Inserts the member row inside the caller's transaction. */
+static enum db_result
+db_member_insert(struct db *db, int64_t space_id, const char *did,
+    const char *added_by, int64_t now, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, DB_STMT_MEMBER_INSERT, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, did);
+	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 4, added_by);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "db_member_insert", err);
+	return DB_OK;
+}
+
+enum db_result
+db_space_create(struct db *db, struct db_space *sp, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_ERROR;
+	int		 rc;
+
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1)
+		return DB_ERROR;
+	if ((st = db_stmt(db, DB_STMT_SPACE_INSERT, err)) == NULL)
+		goto out;
+	db_bind_text(st, 1, sp->owner);
+	db_bind_text(st, 2, sp->type);
+	db_bind_text(st, 3, sp->key);
+	db_bind_text(st, 4, sp->app_policy_ref);
+	db_bind_text(st, 5, sp->app_policy);
+	sqlite3_bind_int64(st, 6, sp->created_at);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, "db_space_create", err);
+		goto out;
+	}
+	if (sqlite3_changes(db->conn) == 0) {
+		res = DB_EXISTS;
+		goto out;
+	}
+	sp->id = sqlite3_last_insert_rowid(db->conn);
+	if (db_member_insert(db, sp->id, sp->owner, sp->owner,
+	    sp->created_at, err) != DB_OK)
+		goto out;
+	if (db_exec(db, DB_STMT_COMMIT, err) == -1)
+		goto out;
+	res = DB_OK;
+out:
+	if (res != DB_OK)
+		db_rollback(db);
+	return res;
+}
+
+enum db_result
+db_member_add(struct db *db, int64_t space_id, const char *did,
+    const char *added_by, int64_t now, struct xerr *err)
+{
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1)
+		return DB_ERROR;
+	if (db_member_insert(db, space_id, did, added_by, now, err) != DB_OK ||
+	    db_exec(db, DB_STMT_COMMIT, err) == -1) {
+		db_rollback(db);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+enum db_result
+db_record_put(struct db *db, int64_t space_id, const char *collection,
+    const char *author, const char *rkey, const char *body, const char *cid,
+    int64_t now, int replace, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_ERROR;
+	int		 rc;
+
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1)
+		return DB_ERROR;
+	st = db_stmt(db, replace ? DB_STMT_RECORD_UPSERT :
+	    DB_STMT_RECORD_INSERT, err);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, collection);
+	db_bind_text(st, 3, author);
+	db_bind_text(st, 4, rkey);
+	db_bind_text(st, 5, body);
+	db_bind_text(st, 6, cid);
+	sqlite3_bind_int64(st, 7, now);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, "db_record_put", err);
+		goto out;
+	}
+	if (!replace && sqlite3_changes(db->conn) == 0) {
+		res = DB_EXISTS;
+		goto out;
+	}
+	if (db_exec(db, DB_STMT_COMMIT, err) == -1)
+		goto out;
+	res = DB_OK;
+out:
+	if (res != DB_OK)
+		db_rollback(db);
+	return res;
+}
+
+enum db_result
+db_record_get(struct db *db, int64_t space_id, const char *collection,
+    const char *author, const char *rkey, struct db_record *rec,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res;
+	int		 rc;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((st = db_stmt(db, DB_STMT_RECORD_GET, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, collection);
+	db_bind_text(st, 3, author);
+	db_bind_text(st, 4, rkey);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rec->body = db_column_dup(st, 0);
+		rec->cid = db_column_dup(st, 1);
+		rec->created_at = sqlite3_column_int64(st, 2);
+		res = rec->body != NULL ? DB_OK :
+		    (xerr_internal(err), DB_ERROR);
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_fail(db, rc, "db_record_get", err);
+	db_done(st);
+	return res;
+}
+
+void
+db_record_release(struct db_record *rec)
+{
+	free(rec->body);
+	free(rec->cid);
+	rec->body = rec->cid = NULL;
+}
+
+enum db_result
+db_didcache_get(struct db *db, const char *did, int64_t min_fetched_at,
+    char **doc, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res;
+	int		 rc;
+
+	*doc = NULL;
+	if ((st = db_stmt(db, DB_STMT_DIDCACHE_GET, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, did);
+	sqlite3_bind_int64(st, 2, min_fetched_at);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*doc = db_column_dup(st, 0);
+		res = *doc != NULL ? DB_OK : (xerr_internal(err), DB_ERROR);
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_fail(db, rc, "db_didcache_get", err);
+	db_done(st);
+	return res;
+}
+
+/* Runs a one-statement write with text/int bindings in autocommit. */
+static enum db_result
+db_didcache_write(struct db *db, enum db_stmt s, const char *did,
+    const char *doc, int64_t now, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, s, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, did);
+	if (doc != NULL) {
+		db_bind_text(st, 2, doc);
+		sqlite3_bind_int64(st, 3, now);
+	}
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "db_didcache_write", err);
+	return DB_OK;
+}
+
+enum db_result
+db_didcache_put(struct db *db, const char *did, const char *doc,
+    int64_t now, struct xerr *err)
+{
+	return db_didcache_write(db, DB_STMT_DIDCACHE_PUT, did, doc, now, err);
+}
+
+enum db_result
+db_didcache_delete(struct db *db, const char *did, struct xerr *err)
+{
+	return db_didcache_write(db, DB_STMT_DIDCACHE_DELETE, did, NULL, 0,
+	    err);
+}

@@ -1,0 +1,109 @@
+/* atspace: ISC licence, see README.md. */
+/*
+ * Storage: the one module that speaks SQL. Each worker holds one
+ * struct db (one connection, opened after fork, statements prepared
+ * once). Every function that can fail on the database fills a struct
+ * xerr: 503 when the database is busy, full or read-only, 500 else.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct xerr;
+struct db;
+
+/* Results that callers tell apart; failures are DB_ERROR with err set. */
+enum db_result {
+	DB_OK,
+	DB_NOTFOUND,
+	DB_EXISTS,
+	DB_ERROR = -1
+};
+
+struct db_space {
+	int64_t	 id;
+	char	 owner[2049];
+	char	 type[318];
+	char	 key[513];
+	char	*app_policy_ref;	/* malloc'd or NULL */
+	char	*app_policy;		/* malloc'd JSON text or NULL */
+	int64_t	 created_at;
+};
+
+struct db_record {
+	char	*body;			/* malloc'd JSON text */
+	char	*cid;			/* malloc'd or NULL */
+	int64_t	 created_at;
+};
+
+/* Connections and the schema. */
+
+/*
+ * Opens the database at cfg->db_path in WAL mode with the configured
+ * durability, foreign keys and busy timeout, and migrates the schema.
+ * Returns NULL with a message in errbuf on failure.
+ */
+struct db	*db_open(const struct config *cfg, char *errbuf, size_t errsz);
+void		 db_close(struct db *db);
+
+/* Spaces and members. */
+
+/*
+ * Looks up a space by its three parts and whether did is a member
+ * (owners are members). *is_member may be NULL. Fills sp (release with
+ * db_space_release). Returns DB_OK, DB_NOTFOUND or DB_ERROR.
+ */
+enum db_result	db_space_get(struct db *db, const char *owner,
+		    const char *type, const char *key, const char *did,
+		    struct db_space *sp, int *is_member, struct xerr *err);
+void		db_space_release(struct db_space *sp);
+
+/*
+ * Creates the space described by sp (id ignored, set on success) and
+ * its owner's member row in one transaction. Returns DB_OK, DB_EXISTS
+ * or DB_ERROR.
+ */
+enum db_result	db_space_create(struct db *db, struct db_space *sp,
+		    struct xerr *err);
+
+/* Adds did to space_id unless already there (first add wins). */
+enum db_result	db_member_add(struct db *db, int64_t space_id,
+		    const char *did, const char *added_by, int64_t now,
+		    struct xerr *err);
+
+/* Records. */
+
+/*
+ * Writes a record. With replace set, an existing record with the same
+ * (space, collection, author, rkey) is replaced; without it such a
+ * record makes this return DB_EXISTS and changes nothing.
+ */
+enum db_result	db_record_put(struct db *db, int64_t space_id,
+		    const char *collection, const char *author,
+		    const char *rkey, const char *body, const char *cid,
+		    int64_t now, int replace, struct xerr *err);
+
+/* Reads one record into rec (release with db_record_release). */
+enum db_result	db_record_get(struct db *db, int64_t space_id,
+		    const char *collection, const char *author,
+		    const char *rkey, struct db_record *rec,
+		    struct xerr *err);
+void		db_record_release(struct db_record *rec);
+
+/* The DID document cache. */
+
+/*
+ * Returns the cached document for did fetched after min_fetched_at
+ * (ms) in *doc (malloc'd), or DB_NOTFOUND.
+ */
+enum db_result	db_didcache_get(struct db *db, const char *did,
+		    int64_t min_fetched_at, char **doc, struct xerr *err);
+enum db_result	db_didcache_put(struct db *db, const char *did,
+		    const char *doc, int64_t now, struct xerr *err);
+enum db_result	db_didcache_delete(struct db *db, const char *did,
+		    struct xerr *err);
+
+#endif
