@@ -1,5 +1,9 @@
 /* atspace: ISC licence, see README.md. */
-/* Set by the worker after fork; see proc.h. */
+/*
+ * Storage for the per-process facts in proc.h. The FastCGI layer
+ * writes them once after fork; core code only reads them.
+ */
+
 #include "proc.h"
 
-int proc_slot = 0;
+int	proc_slot = 0;
