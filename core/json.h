@@ -19,9 +19,11 @@ struct xerr;
  * Parses buf[0..len) as exactly one JSON value: RFC 8259 grammar, valid
  * UTF-8, no duplicate keys in any object, nesting at most max_depth,
  * integers only (no fraction or exponent) within signed 64 bits, no
- * bytes after the value but white space. Returns the tree (one
- * reference, the caller's to put), or NULL with a 400 InvalidRequest in
- * err naming what was wrong.
+ * bytes after the value but white space. "-0", any fraction or
+ * exponent, \u0000 and a bare top-level null (json-c's tree for it is
+ * NULL) are refused. Returns the tree (one reference, the caller's to
+ * put), or NULL with a 400 InvalidRequest in err naming what was wrong
+ * (a 500 if memory ran out).
  */
 json_object	*json_parse_strict(const char *buf, size_t len, int max_depth,
 		    struct xerr *err);

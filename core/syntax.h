@@ -23,7 +23,8 @@ int	syntax_is_aturi(const char *s);		/* the general at-uri */
  * A space address: at://<owner DID>/<type NSID>/<key rkey>, or the same
  * parts behind ats://. Nothing may follow the key (no query, fragment or
  * trailing slash). On success fills the three parts (NUL-terminated,
- * pointing into sp) and returns 0; returns -1 otherwise.
+ * pointing into sp) and returns 0; returns -1 otherwise, with the parts
+ * NULL. The three parts together may hold 2048 bytes at most.
  */
 struct space_uri {
 	char	 buf[2048 + 3];
