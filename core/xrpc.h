@@ -31,7 +31,7 @@ struct xrpc_response {
 	const char	*content_type;	/* static string */
 	char		*body;		/* malloc'd; freed by release */
 	size_t		 body_len;
-	char		 caller[256];	/* caller DID for the access log */
+	char		 caller[2049];	/* caller DID for the access log */
 	char		 nsid[128];	/* routed NSID for the access log */
 };
 
