@@ -67,6 +67,7 @@ static void	json_show(char *, size_t, const char *, size_t);
 static void	json_scan_ws(struct json_scan *);
 static int	json_scan_push(struct json_scan *, const char *, size_t);
 static size_t	json_scan_utf8(const unsigned char *, size_t);
+static size_t	json_utf8_put(char *, unsigned);
 static int	json_scan_hex4(struct json_scan *, size_t, unsigned *);
 static int	json_scan_escape(struct json_scan *, int);
 static int	json_scan_string(struct json_scan *, int);
@@ -74,6 +75,7 @@ static int	json_scan_number(struct json_scan *);
 static int	json_scan_literal(struct json_scan *, const char *);
 static int	json_key_cmp(const void *, const void *);
 static int	json_scan_dups(struct json_scan *, size_t);
+static int	json_scan_key(struct json_scan *);
 static int	json_scan_object(struct json_scan *, int);
 static int	json_scan_array(struct json_scan *, int);
 static int	json_scan_value(struct json_scan *, int);
@@ -202,6 +204,32 @@ json_scan_utf8(const unsigned char *p, size_t n)
 	return need;
 }
 
+/* Writes code point cp (a Unicode scalar value) as UTF-8; returns 1-4. */
+static size_t
+json_utf8_put(char *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 /* Reads the four hex digits of a \u escape starting at at. */
 static int
 json_scan_hex4(struct json_scan *s, size_t at, unsigned *cp)
@@ -274,25 +302,7 @@ json_scan_escape(struct json_scan *s, int key)
 	}
 	if (!key)
 		return 0;
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		out[0] = (char)(0xf0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
+	n = json_utf8_put(out, cp);
 	return json_scan_push(s, out, n);
 }
 
@@ -432,12 +442,38 @@ json_scan_dups(struct json_scan *s, size_t first)
 	return 0;
 }
 
-/* An object at pos; depth counts the containers around it. */
+/* A key at pos (its opening quote), pushed onto the key stack. */
+static int
+json_scan_key(struct json_scan *s)
+{
+	struct json_key	*k;
+	size_t		 cap;
+
+	if (s->nkeys == s->keycap) {
+		cap = s->keycap == 0 ? 32 : s->keycap * 2;
+		if ((k = reallocarray(s->keys, cap, sizeof(*k))) == NULL)
+			return xerr_internal(s->err);
+		s->keys = k;
+		s->keycap = cap;
+	}
+	k = &s->keys[s->nkeys];
+	k->at = s->pos;
+	k->off = s->kblen;
+	if (json_scan_string(s, 1) == -1)
+		return -1;
+	k->len = s->kblen - k->off;
+	s->nkeys++;
+	return 0;
+}
+
+/*
+ * An object at pos; depth counts the containers around it. Its keys
+ * are checked for duplicates once it closes, then popped.
+ */
 static int
 json_scan_object(struct json_scan *s, int depth)
 {
-	struct json_key	*nk;
-	size_t		 first = s->nkeys, kb = s->kblen, at;
+	size_t	 first = s->nkeys, kb = s->kblen;
 
 	if (depth >= s->max_depth)
 		return json_scan_fail(s, s->pos,
@@ -452,19 +488,8 @@ json_scan_object(struct json_scan *s, int depth)
 		json_scan_ws(s);
 		if (s->pos >= s->len || s->buf[s->pos] != '"')
 			return json_scan_fail(s, s->pos, "expected a key");
-		if (s->nkeys == s->keycap) {
-			s->keycap = s->keycap == 0 ? 32 : s->keycap * 2;
-			nk = reallocarray(s->keys, s->keycap, sizeof(*nk));
-			if (nk == NULL)
-				return xerr_internal(s->err);
-			s->keys = nk;
-		}
-		at = s->pos;
-		s->keys[s->nkeys].off = s->kblen;
-		if (json_scan_string(s, 1) == -1)
+		if (json_scan_key(s) == -1)
 			return -1;
-		s->keys[s->nkeys].len = s->kblen - s->keys[s->nkeys].off;
-		s->keys[s->nkeys++].at = at;
 		json_scan_ws(s);
 		if (s->pos >= s->len || s->buf[s->pos] != ':')
 			return json_scan_fail(s, s->pos, "expected ':'");

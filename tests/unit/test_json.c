@@ -308,6 +308,9 @@ test_dups(void)
 	    "duplicate key \"a\""));
 	CHECK("json-4.2", fails("{\"\\u00e9\":1,\"\xc3\xa9\":2}",
 	    "duplicate key"));
+	CHECK("json-4.2", fails("{\"\xe2\x82\xac\":1,\"\\u20AC\":2}",
+	    "duplicate key"));
+	CHECK("json-4.2", parse("{\"\\u20ac\":1,\"\\u20ad\":2}"));
 	CHECK("json-4.2", fails("{\"a\\/b\":1,\"a/b\":2}",
 	    "duplicate key \"a/b\""));
 	CHECK("json-4.2", fails("{\"\\ud83d\\ude00\":1,"
