@@ -194,10 +194,25 @@ config_trim(char *s)
 }
 
 /*
- * Parses one line (newline already removed). Blank lines and lines
- * whose first non-blank character is '#' are skipped; a '#' later on
- * belongs to the value, since URLs and paths may hold one. Returns 0,
- * or -1 with a message (without location) in err.
+ * Cuts a comment off: '#' at the start or after a blank. A '#' inside
+ * a word stays, since URLs and paths may hold one.
+ */
+static void
+config_uncomment(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/*
+ * Parses one line (newline already removed); blank and comment-only
+ * lines are skipped. Returns 0, or -1 with a message (without
+ * location) in err.
  */
 static int
 config_line(struct config *cfg, char *line, char *err, size_t errsz)
@@ -205,6 +220,7 @@ config_line(struct config *cfg, char *line, char *err, size_t errsz)
 	const struct config_key	*k;
 	char			*key, *eq, *value;
 
+	config_uncomment(line);
 	key = config_trim(line);
 	if (*key == '\0' || *key == '#')
 		return 0;

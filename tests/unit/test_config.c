@@ -169,11 +169,14 @@ test_file_format(void)
 	CHECK("config-2.18", cfg.workers == 3);
 	config_release(&cfg);
 
-	/* A '#' after the start of a value is part of it. */
+	/* '#' after a blank starts a comment; inside a word it stays. */
 	rc = test_load(&cfg,
-	    "service_did = did:web:example.com\n"
+	    "service_did = did:web:example.com # the aud\n"
+	    "workers = 5\t# five\n"
 	    "db_path = /tmp/a#b\n", err, sizeof(err));
 	CHECK("config-2.19", rc == 0 && strcmp(cfg.db_path, "/tmp/a#b") == 0);
+	CHECK("config-2.20", rc == 0 && cfg.workers == 5 &&
+	    strcmp(cfg.service_did, "did:web:example.com") == 0);
 	config_release(&cfg);
 }
 
