@@ -215,8 +215,11 @@ def run(w):
                 "with the new key is accepted"):
         c = Bench(w)
         c.accept(c.owner.token(PUT))
+        hits = w.plc.hit_count(c.owner.did)
         c.owner.rotate()
         c.accept(c.owner.token(PUT))
+        expect(w.plc.hit_count(c.owner.did) > hits, "accepted without "
+               "fetching the new document")
     with w.case("auth-3.3", "after the rotation is seen, the old key is "
                 "BadJwtSignature"):
         c = Bench(w)

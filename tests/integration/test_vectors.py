@@ -14,8 +14,9 @@ for the other shape.
   vectors-4   P-256 identity, older EcdsaSecp256r1VerificationKey2019
               document
   vectors-5   graceful stop of each of those services
-Case N of a group is token N of that identity's list; its name is in
-the case text.
+Case N of a group is token N of that identity's list (its name is in
+the case text); the case after the last checks that the document in
+that shape was fetched at all.
 """
 
 from harness import (RawIdentity, Service, Skip, expect, expect_error,
@@ -96,7 +97,9 @@ def run_group(w, svc, group, key, shape):
     as a member, then tries every token."""
     ident = RawIdentity(key["did"], key["jwtAlg"], key["privateKeyHex"])
     w.plc.publish(key["did"], key[shape])
+    hits = w.plc.hit_count(key["did"])
     owner, uri = w.space_with(ident, svc=svc)
+    n = len(key["tokens"])
     for i, tok in enumerate(key["tokens"], 1):
         verdict = VERDICT.get(tok["name"], "unknown")
         with w.case("vectors-%d.%d" % (group, i), "%s %s (%s)" % (
@@ -117,3 +120,8 @@ def run_group(w, svc, group, key, shape):
                 expect_error(r, 401, None if verdict is ANY else verdict)
             g = w.get(owner, uri, COLL, key["did"], rkey, svc=svc)
             expect_error(g, 404, "NotFound")
+    with w.case("vectors-%d.%d" % (group, n + 1), "the service fetched "
+                "the %s document from the PLC" % shape):
+        # Otherwise the verdicts above came from some other document.
+        expect(w.plc.hit_count(key["did"]) > hits, "no fetch of %s" %
+               key["did"])
