@@ -35,6 +35,16 @@ enum db_stmt {
 	DB_STMT_RECORD_UPSERT,
 	DB_STMT_RECORD_INSERT,
 	DB_STMT_RECORD_GET,
+	DB_STMT_MEMBER_DELETE,
+	DB_STMT_SPACE_DELETE,
+	DB_STMT_SPACE_LIST,
+	DB_STMT_MEMBER_LIST,
+	DB_STMT_MEMBER_LIST_AFTER,
+	DB_STMT_RECORD_LIST,
+	DB_STMT_RECORD_LIST_AFTER,
+	DB_STMT_RECORD_LIST_BY,
+	DB_STMT_RECORD_LIST_BY_AFTER,
+	DB_STMT_RECORD_DELETE,
 	DB_STMT_DIDCACHE_GET,
 	DB_STMT_DIDCACHE_PUT,
 	DB_STMT_DIDCACHE_DELETE,
@@ -70,6 +80,55 @@ static const char *const db_sql[DB_STMT_MAX] = {
 	[DB_STMT_RECORD_GET] =
 	    "SELECT body, cid, created_at FROM record WHERE space_id = ?"
 	    " AND collection = ? AND author_did = ? AND rkey = ?",
+	[DB_STMT_MEMBER_DELETE] =
+	    "DELETE FROM member WHERE space_id = ? AND did = ?",
+	[DB_STMT_SPACE_DELETE] = "DELETE FROM space WHERE id = ?",
+	/*
+	 * A user is in few spaces, so one statement with the cursor as
+	 * (?5 set, ?6 time, ?7 id) serves every page of theirs.
+	 */
+	[DB_STMT_SPACE_LIST] =
+	    "SELECT s.id, s.owner_did, s.type, s.skey, s.app_policy_ref,"
+	    " s.app_policy, s.created_at FROM member m"
+	    " JOIN space s ON s.id = m.space_id"
+	    " WHERE m.did = ?1 AND (?2 = 0 OR s.owner_did = ?1)"
+	    " AND (?3 IS NULL OR s.type = ?3)"
+	    " AND (?4 IS NULL OR s.owner_did = ?4)"
+	    " AND (?5 = 0 OR (s.created_at, s.id) < (?6, ?7))"
+	    " ORDER BY s.created_at DESC, s.id DESC LIMIT ?8",
+	/*
+	 * Members and records can be many: each page is its own statement
+	 * whose row-value bound SQLite turns into an index range, so a
+	 * deep page starts at the cursor instead of walking up to it.
+	 */
+	[DB_STMT_MEMBER_LIST] =
+	    "SELECT did, added_by, added_at FROM member WHERE space_id = ?1"
+	    " ORDER BY added_at, did LIMIT ?5",
+	[DB_STMT_MEMBER_LIST_AFTER] =
+	    "SELECT did, added_by, added_at FROM member WHERE space_id = ?1"
+	    " AND (added_at, did) > (?3, ?4)"
+	    " ORDER BY added_at, did LIMIT ?5",
+	[DB_STMT_RECORD_LIST] =
+	    "SELECT id, author_did, rkey, body, cid, created_at FROM record"
+	    " WHERE space_id = ?1 AND collection = ?2"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?7",
+	[DB_STMT_RECORD_LIST_AFTER] =
+	    "SELECT id, author_did, rkey, body, cid, created_at FROM record"
+	    " WHERE space_id = ?1 AND collection = ?2"
+	    " AND (created_at, id) < (?5, ?6)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?7",
+	[DB_STMT_RECORD_LIST_BY] =
+	    "SELECT id, author_did, rkey, body, cid, created_at FROM record"
+	    " WHERE space_id = ?1 AND collection = ?2 AND author_did = ?3"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?7",
+	[DB_STMT_RECORD_LIST_BY_AFTER] =
+	    "SELECT id, author_did, rkey, body, cid, created_at FROM record"
+	    " WHERE space_id = ?1 AND collection = ?2 AND author_did = ?3"
+	    " AND (created_at, id) < (?5, ?6)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?7",
+	[DB_STMT_RECORD_DELETE] =
+	    "DELETE FROM record WHERE space_id = ? AND collection = ?"
+	    " AND author_did = ? AND rkey = ?",
 	[DB_STMT_DIDCACHE_GET] =
 	    "SELECT doc FROM did_cache WHERE did = ? AND fetched_at > ?",
 	[DB_STMT_DIDCACHE_PUT] =
@@ -570,4 +629,219 @@ db_didcache_delete(struct db *db, const char *did, struct xerr *err)
 {
 	return db_didcache_write(db, DB_STMT_DIDCACHE_DELETE, did, NULL, 0,
 	    err);
+}
+
+/*
+ * Runs st, already bound, as a one-statement write transaction.
+ * Autocommit would do for one statement, but BEGIN IMMEDIATE makes the
+ * wait for the lock follow busy_timeout the same way for every write.
+ */
+static enum db_result
+db_write1(struct db *db, sqlite3_stmt *st, const char *what,
+    struct xerr *err)
+{
+	int	 rc;
+
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1) {
+		db_done(st);
+		return DB_ERROR;
+	}
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, what, err);
+		db_rollback(db);
+		return DB_ERROR;
+	}
+	if (db_exec(db, DB_STMT_COMMIT, err) == -1) {
+		db_rollback(db);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+enum db_result
+db_member_remove(struct db *db, int64_t space_id, const char *did,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, DB_STMT_MEMBER_DELETE, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, did);
+	return db_write1(db, st, "db_member_remove", err);
+}
+
+enum db_result
+db_space_delete(struct db *db, int64_t space_id, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	/* Members and records go with it: ON DELETE CASCADE. */
+	if ((st = db_stmt(db, DB_STMT_SPACE_DELETE, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	return db_write1(db, st, "db_space_delete", err);
+}
+
+enum db_result
+db_record_delete(struct db *db, int64_t space_id, const char *collection,
+    const char *author, const char *rkey, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, DB_STMT_RECORD_DELETE, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, collection);
+	db_bind_text(st, 3, author);
+	db_bind_text(st, 4, rkey);
+	return db_write1(db, st, "db_record_delete", err);
+}
+
+/* Steps a bound list statement, handing each row to row(); see db.h. */
+static enum db_result
+db_list(struct db *db, sqlite3_stmt *st, const char *what,
+    int (*row)(sqlite3_stmt *, void *), void *arg, struct xerr *err)
+{
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) == -1) {
+			res = DB_ERROR;
+			break;
+		}
+	if (res == DB_OK && rc != SQLITE_DONE)
+		res = db_fail(db, rc, what, err);
+	db_done(st);
+	return res;
+}
+
+struct db_list_arg {
+	union {
+		int	(*space)(void *, const struct db_space *);
+		int	(*member)(void *, const struct db_member *);
+		int	(*record)(void *, const struct db_record_row *);
+	} fn;
+	void	*arg;
+};
+
+static const char *
+db_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int
+db_space_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_list_arg	*la = arg;
+	struct db_space		 sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.id = sqlite3_column_int64(st, 0);
+	snprintf(sp.owner, sizeof(sp.owner), "%s", db_text(st, 1));
+	snprintf(sp.type, sizeof(sp.type), "%s", db_text(st, 2));
+	snprintf(sp.key, sizeof(sp.key), "%s", db_text(st, 3));
+	/* Borrowed for the call only: fn must not free them. */
+	sp.app_policy_ref = (char *)(uintptr_t)db_text(st, 4);
+	sp.app_policy = (char *)(uintptr_t)db_text(st, 5);
+	sp.created_at = sqlite3_column_int64(st, 6);
+	return la->fn.space(la->arg, &sp);
+}
+
+enum db_result
+db_space_list(struct db *db, const char *did, int owner_only,
+    const char *type, const char *owner, const struct db_cursor *cur,
+    int limit, int (*fn)(void *, const struct db_space *), void *arg,
+    struct xerr *err)
+{
+	struct db_list_arg	 la = { .fn.space = fn, .arg = arg };
+	sqlite3_stmt		*st;
+
+	if ((st = db_stmt(db, DB_STMT_SPACE_LIST, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, did);
+	sqlite3_bind_int(st, 2, owner_only);
+	db_bind_text(st, 3, type);
+	db_bind_text(st, 4, owner);
+	sqlite3_bind_int(st, 5, cur->set);
+	sqlite3_bind_int64(st, 6, cur->time);
+	sqlite3_bind_int64(st, 7, cur->id);
+	sqlite3_bind_int(st, 8, limit);
+	return db_list(db, st, "db_space_list", db_space_row, &la, err);
+}
+
+static int
+db_member_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_list_arg	*la = arg;
+	struct db_member	 m;
+
+	m.did = db_text(st, 0);
+	m.added_by = db_text(st, 1);
+	m.added_at = sqlite3_column_int64(st, 2);
+	return la->fn.member(la->arg, &m);
+}
+
+enum db_result
+db_member_list(struct db *db, int64_t space_id, const struct db_cursor *cur,
+    int limit, int (*fn)(void *, const struct db_member *), void *arg,
+    struct xerr *err)
+{
+	struct db_list_arg	 la = { .fn.member = fn, .arg = arg };
+	sqlite3_stmt		*st;
+
+	st = db_stmt(db, cur->set ? DB_STMT_MEMBER_LIST_AFTER :
+	    DB_STMT_MEMBER_LIST, err);
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	sqlite3_bind_int64(st, 3, cur->time);
+	db_bind_text(st, 4, cur->did);
+	sqlite3_bind_int(st, 5, limit);
+	return db_list(db, st, "db_member_list", db_member_row, &la, err);
+}
+
+static int
+db_record_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_list_arg	*la = arg;
+	struct db_record_row	 r;
+
+	r.id = sqlite3_column_int64(st, 0);
+	r.author = db_text(st, 1);
+	r.rkey = db_text(st, 2);
+	r.body = db_text(st, 3);
+	r.cid = db_text(st, 4);
+	r.created_at = sqlite3_column_int64(st, 5);
+	return la->fn.record(la->arg, &r);
+}
+
+enum db_result
+db_record_list(struct db *db, int64_t space_id, const char *collection,
+    const char *author, const struct db_cursor *cur, int limit,
+    int (*fn)(void *, const struct db_record_row *), void *arg,
+    struct xerr *err)
+{
+	static const enum db_stmt which[2][2] = {
+		{ DB_STMT_RECORD_LIST, DB_STMT_RECORD_LIST_AFTER },
+		{ DB_STMT_RECORD_LIST_BY, DB_STMT_RECORD_LIST_BY_AFTER },
+	};
+	struct db_list_arg	 la = { .fn.record = fn, .arg = arg };
+	sqlite3_stmt		*st;
+
+	st = db_stmt(db, which[author != NULL][cur->set != 0], err);
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, collection);
+	if (author != NULL)
+		db_bind_text(st, 3, author);
+	sqlite3_bind_int64(st, 5, cur->time);
+	sqlite3_bind_int64(st, 6, cur->id);
+	sqlite3_bind_int(st, 7, limit);
+	return db_list(db, st, "db_record_list", db_record_row, &la, err);
 }

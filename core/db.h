@@ -74,6 +74,64 @@ enum db_result	db_member_add(struct db *db, int64_t space_id,
 		    const char *did, const char *added_by, int64_t now,
 		    struct xerr *err);
 
+/*
+ * Removes did from space_id; removing a non-member changes nothing.
+ * The caller makes sure did is not the owner.
+ */
+enum db_result	db_member_remove(struct db *db, int64_t space_id,
+		    const char *did, struct xerr *err);
+
+/* Deletes a space with its members and records, in one transaction. */
+enum db_result	db_space_delete(struct db *db, int64_t space_id,
+		    struct xerr *err);
+
+/*
+ * Lists. Each calls fn once per row, in order, with a row that lives
+ * only for that call, and stops early (returning DB_ERROR with err as
+ * fn left it) when fn returns -1. A cursor is the (time, tie-breaker)
+ * of the last row of the previous page; rows strictly after it come
+ * next. "after" means older for records and spaces (newest first) and
+ * later for members (oldest first).
+ */
+struct db_cursor {
+	int	 set;		/* 0: first page */
+	int64_t	 time;
+	int64_t	 id;		/* records, spaces */
+	char	 did[2049];	/* members */
+};
+
+struct db_member {
+	const char	*did;
+	const char	*added_by;	/* NULL if unknown */
+	int64_t		 added_at;
+};
+
+struct db_record_row {
+	int64_t		 id;
+	const char	*author;
+	const char	*rkey;
+	const char	*body;
+	const char	*cid;
+	int64_t		 created_at;
+};
+
+/* Spaces that did is a member of (owner_only: that did owns). */
+enum db_result	db_space_list(struct db *db, const char *did, int owner_only,
+		    const char *type, const char *owner,
+		    const struct db_cursor *cur, int limit,
+		    int (*fn)(void *, const struct db_space *), void *arg,
+		    struct xerr *err);
+enum db_result	db_member_list(struct db *db, int64_t space_id,
+		    const struct db_cursor *cur, int limit,
+		    int (*fn)(void *, const struct db_member *), void *arg,
+		    struct xerr *err);
+/* Records of one collection, newest write first; author may be NULL. */
+enum db_result	db_record_list(struct db *db, int64_t space_id,
+		    const char *collection, const char *author,
+		    const struct db_cursor *cur, int limit,
+		    int (*fn)(void *, const struct db_record_row *), void *arg,
+		    struct xerr *err);
+
 /* Records. */
 
 /*
@@ -85,6 +143,11 @@ enum db_result	db_record_put(struct db *db, int64_t space_id,
 		    const char *collection, const char *author,
 		    const char *rkey, const char *body, const char *cid,
 		    int64_t now, int replace, struct xerr *err);
+
+/* Deletes one record; an absent record is DB_OK too. */
+enum db_result	db_record_delete(struct db *db, int64_t space_id,
+		    const char *collection, const char *author,
+		    const char *rkey, struct xerr *err);
 
 /* Reads one record into rec (release with db_record_release). */
 enum db_result	db_record_get(struct db *db, int64_t space_id,

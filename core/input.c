@@ -56,8 +56,8 @@ input_string_or_err(const struct call *c, const char *field,
 	json_object	*v;
 
 	*out = NULL;
-	if (!json_object_object_get_ex(c->input, field, &v) ||
-	    json_object_is_type(v, json_type_null)) {
+	/* An explicit null is not a string: lexicon strings are never null. */
+	if (!json_object_object_get_ex(c->input, field, &v)) {
 		if (required)
 			return xerr_invalid(err, "%s is required", field);
 		return 0;

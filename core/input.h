@@ -19,8 +19,8 @@ enum input_format {
 /*
  * Sets *out to the string field of the body (borrowed from c->input,
  * valid while the call lasts) after checking format f; *out is NULL
- * when an optional field is absent or null. Returns 0, or -1 with a 400
- * naming the field.
+ * when an optional field is absent (null is refused: not a string).
+ * Returns 0, or -1 with a 400 naming the field.
  */
 int	input_string_or_err(const struct call *c, const char *field,
 	    enum input_format f, int required, const char **out,

@@ -24,6 +24,7 @@ CREATE TABLE member (
 	PRIMARY KEY (space_id, did)
 ) WITHOUT ROWID;
 CREATE INDEX member_by_did ON member(did);
+CREATE INDEX member_by_time ON member(space_id, added_at, did);
 
 -- Records. created_at is the time of the latest write (an upsert
 -- moves it); id is the unique tie-breaker for cursors.
@@ -39,6 +40,8 @@ CREATE TABLE record (
 	UNIQUE (space_id, collection, author_did, rkey)
 );
 CREATE INDEX record_by_time ON record(space_id, collection, created_at, id);
+CREATE INDEX record_by_author
+	ON record(space_id, collection, author_did, created_at, id);
 
 -- DID documents fetched from the PLC directory or did:web, shared by
 -- all workers. Only documents that yielded a usable key are stored.
