@@ -7,11 +7,12 @@ real service through a real nginx, using only the Python standard library.
   expect*, same           assertions that raise Fail with a readable detail
   Plc                     a local PLC directory serving DID documents that
                           the tests control (rotate keys, 404, garbage, delay)
-  Service                 atspace-fcgi on a Unix socket plus nginx on a
-                          loopback port, each in its own temporary directory
+  Service                 atspace-fcgi on a Unix socket plus nginx (from
+                          deploy/nginx-local.conf.in) on a loopback port,
+                          one state directory for each
   Identity, mint          did:plc identities with real keys; tokens minted
-                          by build/tools/mintjwt (the service's own signer is
-                          not trusted to check itself: see run.py)
+                          by build/tools/mintjwt
+  pin_binaries            private copies of atspace-fcgi and mintjwt
   Client, Response        keep-alive HTTP/1.1 over loopback
   World                   what each test file's run(w) receives
   db_snapshot             the database read-only, for "nothing was written"
@@ -33,7 +34,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -267,25 +267,6 @@ class Client:
             self.conn = None
 
 
-def raw_http(port, data, timeout=10):
-    """Sends bytes as they are and returns (status, body bytes); for
-    requests http.client will not make."""
-    with socket.create_connection(("127.0.0.1", port), timeout) as s:
-        s.sendall(data)
-        buf = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    head, _, body = buf.partition(b"\r\n\r\n")
-    m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
-    return (int(m.group(1)) if m else 0), body
-
-
 # The PLC directory.
 
 class PlcReply:
@@ -368,6 +349,16 @@ class Plc:
 
 def have_mintjwt():
     return os.access(MINTJWT, os.X_OK)
+
+
+def pin_binaries(base):
+    """Runs private copies of atspace-fcgi and mintjwt from now on: a
+    "make" by someone else in the same checkout must not pull them away
+    in the middle of a run."""
+    global SERVICE_BIN, MINTJWT
+    SERVICE_BIN = shutil.copy2(SERVICE_BIN, os.path.join(base,
+                                                         "atspace-fcgi"))
+    MINTJWT = shutil.copy2(MINTJWT, os.path.join(base, "mintjwt"))
 
 
 def _mintjwt(args):
@@ -476,39 +467,6 @@ def find_nginx():
     return None
 
 
-NGINX_CONF = """\
-# Written by tests/integration/harness.py for one test run.
-%(user)s
-worker_processes 1;
-pid %(state)s/nginx.pid;
-error_log %(state)s/nginx-error.log info;
-events { worker_connections 256; }
-http {
-	access_log %(state)s/nginx-access.log;
-	client_body_temp_path %(state)s/client_body;
-	fastcgi_temp_path %(state)s/fastcgi_temp;
-	proxy_temp_path %(state)s/proxy_temp;
-	scgi_temp_path %(state)s/scgi_temp;
-	uwsgi_temp_path %(state)s/uwsgi_temp;
-	# Above the service's 1 MiB so that the service, not nginx,
-	# answers 413.
-	client_max_body_size 2m;
-	upstream atspace {
-		server unix:%(socket)s;
-		keepalive 16;
-	}
-	server {
-		listen 127.0.0.1:%(port)d;
-		location /xrpc/ {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_pass atspace;
-			fastcgi_keep_conn on;
-		}
-	}
-}
-"""
-
-
 class Service:
     """atspace-fcgi plus nginx in state dir base/name.
 
@@ -570,37 +528,32 @@ class Service:
             time.sleep(0.05)
 
     def _start_nginx(self):
+        """nginx from deploy/nginx-local.conf.in, the configuration
+        deploy/run-local.sh uses, so the tests cover it too."""
         conf = os.path.join(self.state, "nginx.conf")
-        vals = {"state": self.state, "socket": self.socket,
-                "port": self.port,
-                "user": "user root;" if os.geteuid() == 0 else ""}
-        if os.path.exists(NGINX_TEMPLATE):
-            with open(NGINX_TEMPLATE) as f:
-                text = f.read()
-            text = text.replace("@PORT@", str(self.port)) \
-                .replace("@STATE@", self.state) \
-                .replace("@SOCKET@", self.socket)
-            if os.geteuid() == 0 and not re.search(r"^\s*user\s", text,
-                                                   re.M):
-                # Workers would run as nobody and could not open the
-                # socket inside our private temporary directory.
-                text = "user root;\n" + text
-        else:
-            text = NGINX_CONF % vals
+        with open(NGINX_TEMPLATE) as f:
+            text = f.read()
+        text = text.replace("@PORT@", str(self.port)) \
+            .replace("@STATE@", self.state) \
+            .replace("@SOCKET@", self.socket)
         with open(conf, "w") as f:
             f.write(text)
-        nginx = find_nginx()
-        if nginx is None:
-            raise Fail("nginx not found")
-        self.nginx = subprocess.Popen(
-            [nginx, "-p", self.state, "-e",
-             os.path.join(self.state, "nginx-error.log"),
-             "-c", conf, "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.state, "nginx.out"), "wb"))
+        glob = "daemon off;"
+        if os.geteuid() == 0:
+            # Workers running as nobody could not reach the socket
+            # inside our 0700 temporary directory.
+            glob += " user root;"
+        out = os.path.join(self.state, "nginx.out")
+        with open(out, "wb") as err:
+            self.nginx = subprocess.Popen(
+                [find_nginx(), "-p", self.state + "/", "-e",
+                 os.path.join(self.state, "nginx-error.log"),
+                 "-c", conf, "-g", glob],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=err)
         time.sleep(0.1)
         if self.nginx.poll() is not None:
-            with open(os.path.join(self.state, "nginx.out"), "rb") as f:
+            with open(out, "rb") as f:
                 raise Fail("nginx exited: " + f.read().decode(
                     "utf-8", "replace").strip())
 

@@ -60,7 +60,10 @@ def prerequisites(res):
         missing.append("build/tools/mintjwt (run make)")
     if harness.find_nginx() is None:
         missing.append("nginx")
-    with res.case("harness-1.1", "service binary, mintjwt and nginx exist"):
+    if not os.path.exists(harness.NGINX_TEMPLATE):
+        missing.append("deploy/nginx-local.conf.in")
+    with res.case("harness-1.1", "service binary, mintjwt, nginx and its "
+                  "configuration exist"):
         harness.expect(not missing, "missing " + ", ".join(missing))
     return not missing
 
@@ -91,6 +94,7 @@ def main(argv):
     try:
         if not prerequisites(res):
             return 1
+        harness.pin_binaries(base)
         plc = harness.Plc()
         svc = harness.Service(plc, base, "main")
         with res.case("harness-1.2", "service and nginx start and answer"):
