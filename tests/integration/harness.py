@@ -467,6 +467,38 @@ def find_nginx():
     return None
 
 
+# Used only when deploy/nginx-local.conf.in is absent; the template is
+# what deploy/run-local.sh runs, so the tests prefer it.
+NGINX_FALLBACK = """\
+worker_processes 1;
+pid @STATE@/nginx.pid;
+error_log @STATE@/nginx-error.log info;
+events { worker_connections 256; }
+http {
+	access_log @STATE@/nginx-access.log;
+	client_body_temp_path @STATE@/client_body;
+	fastcgi_temp_path @STATE@/fastcgi_temp;
+	proxy_temp_path @STATE@/proxy_temp;
+	scgi_temp_path @STATE@/scgi_temp;
+	uwsgi_temp_path @STATE@/uwsgi_temp;
+	# Above the service's 1 MiB, so the service answers 413.
+	client_max_body_size 2m;
+	upstream atspace {
+		server unix:@SOCKET@;
+		keepalive 16;
+	}
+	server {
+		listen 127.0.0.1:@PORT@;
+		location /xrpc/ {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_pass atspace;
+			fastcgi_keep_conn on;
+		}
+	}
+}
+"""
+
+
 class Service:
     """atspace-fcgi plus nginx in state dir base/name.
 
@@ -531,8 +563,10 @@ class Service:
         """nginx from deploy/nginx-local.conf.in, the configuration
         deploy/run-local.sh uses, so the tests cover it too."""
         conf = os.path.join(self.state, "nginx.conf")
-        with open(NGINX_TEMPLATE) as f:
-            text = f.read()
+        text = NGINX_FALLBACK
+        if os.path.exists(NGINX_TEMPLATE):
+            with open(NGINX_TEMPLATE) as f:
+                text = f.read()
         text = text.replace("@PORT@", str(self.port)) \
             .replace("@STATE@", self.state) \
             .replace("@SOCKET@", self.socket)

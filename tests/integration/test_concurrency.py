@@ -6,10 +6,12 @@ TIDs at once), then every acknowledged record is read back.
 
   concurrency-1   every write answered 200 (no 5xx, no SQLITE_BUSY),
                   400 distinct TIDs, every record read back exactly,
-                  nothing about busy or locked databases in the log
+                  nothing about busy or locked databases in the log, one
+                  access line per write from more than one worker
 """
 
 import random
+import re
 import threading
 import time
 
@@ -19,6 +21,9 @@ PUT = "rsvp.atmo.space.putRecord"
 COLL = "com.example.load"
 THREADS = 8
 EACH = 50
+# The access line core/xrpc.c logs: "pid=N ... nsid=... caller=DID".
+ACCESS_RE = re.compile(r"pid=(\d+) .*nsid=rsvp\.atmo\.space\.putRecord "
+                       r".*caller=(\S+)")
 
 
 def writer(w, who, uri, tokens, out):
@@ -88,8 +93,17 @@ def run(w):
                 wrong.append("%s: %s" % (rkey, r.describe()))
         expect(not wrong, "%d of %d wrong, e.g. %s" % (
             len(wrong), len(acked), wrong[:2]))
+    log = w.svc.log_text()
     with w.case("concurrency-1.4", "the log mentions no busy or locked "
                 "database"):
-        low = w.svc.log_text().lower()
+        low = log.lower()
         for word in ("sqlite_busy", "database is locked", "sqlite_locked"):
             expect(word not in low, "log mentions %r" % word)
+    with w.case("concurrency-1.5", "one access line per write, and the "
+                "writes spread over more than one worker"):
+        dids = {m.did for m in members}
+        pids = [m.group(1) for m in ACCESS_RE.finditer(log)
+                if m.group(2) in dids]
+        expect(len(pids) == THREADS * EACH, "%d access lines for %d "
+               "writes" % (len(pids), THREADS * EACH))
+        expect(len(set(pids)) > 1, "all served by pid %s" % pids[:1])
