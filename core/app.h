@@ -69,9 +69,27 @@ int	space_create(struct app *, struct call *, json_object **,
 	    struct xerr *);
 int	space_add_member(struct app *, struct call *, json_object **,
 	    struct xerr *);
+int	space_get(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_list(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_delete(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_remove_member(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_leave(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_list_members(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	space_whoami(struct app *, struct call *, json_object **,
+	    struct xerr *);
 int	record_put(struct app *, struct call *, json_object **,
 	    struct xerr *);
 int	record_get(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	record_list(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	record_delete(struct app *, struct call *, json_object **,
 	    struct xerr *);
 
 #endif

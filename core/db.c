@@ -490,10 +490,41 @@ db_member_add(struct db *db, int64_t space_id, const char *did,
 	return DB_OK;
 }
 
+/*
+ * Checks the swap condition of put inside the open transaction.
+ * Returns DB_OK to go on, DB_CONFLICT, or DB_ERROR.
+ */
+static enum db_result
+db_record_swap(struct db *db, const struct db_put *put, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	const char	*cid;
+	enum db_result	 res;
+	int		 rc;
+
+	if (put->swap == DB_SWAP_NONE)
+		return DB_OK;
+	if ((st = db_stmt(db, DB_STMT_RECORD_GET, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, put->space_id);
+	db_bind_text(st, 2, put->collection);
+	db_bind_text(st, 3, put->author);
+	db_bind_text(st, 4, put->rkey);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cid = (const char *)sqlite3_column_text(st, 1);
+		res = put->swap == DB_SWAP_CID && cid != NULL &&
+		    strcmp(cid, put->swap_cid) == 0 ? DB_OK : DB_CONFLICT;
+	} else if (rc == SQLITE_DONE)
+		res = put->swap == DB_SWAP_ABSENT ? DB_OK : DB_CONFLICT;
+	else
+		res = db_fail(db, rc, "db_record_swap", err);
+	db_done(st);
+	return res;
+}
+
 enum db_result
-db_record_put(struct db *db, int64_t space_id, const char *collection,
-    const char *author, const char *rkey, const char *body, const char *cid,
-    int64_t now, int replace, struct xerr *err)
+db_record_put(struct db *db, const struct db_put *put, struct xerr *err)
 {
 	sqlite3_stmt	*st;
 	enum db_result	 res = DB_ERROR;
@@ -501,24 +532,27 @@ db_record_put(struct db *db, int64_t space_id, const char *collection,
 
 	if (db_exec(db, DB_STMT_BEGIN, err) == -1)
 		return DB_ERROR;
-	st = db_stmt(db, replace ? DB_STMT_RECORD_UPSERT :
+	if ((res = db_record_swap(db, put, err)) != DB_OK)
+		goto out;
+	res = DB_ERROR;
+	st = db_stmt(db, put->replace ? DB_STMT_RECORD_UPSERT :
 	    DB_STMT_RECORD_INSERT, err);
 	if (st == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, space_id);
-	db_bind_text(st, 2, collection);
-	db_bind_text(st, 3, author);
-	db_bind_text(st, 4, rkey);
-	db_bind_text(st, 5, body);
-	db_bind_text(st, 6, cid);
-	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 1, put->space_id);
+	db_bind_text(st, 2, put->collection);
+	db_bind_text(st, 3, put->author);
+	db_bind_text(st, 4, put->rkey);
+	db_bind_text(st, 5, put->body);
+	db_bind_text(st, 6, put->cid);
+	sqlite3_bind_int64(st, 7, put->now);
 	rc = sqlite3_step(st);
 	db_done(st);
 	if (rc != SQLITE_DONE) {
 		db_fail(db, rc, "db_record_put", err);
 		goto out;
 	}
-	if (!replace && sqlite3_changes(db->conn) == 0) {
+	if (!put->replace && sqlite3_changes(db->conn) == 0) {
 		res = DB_EXISTS;
 		goto out;
 	}

@@ -20,6 +20,7 @@ enum db_result {
 	DB_OK,
 	DB_NOTFOUND,
 	DB_EXISTS,
+	DB_CONFLICT,
 	DB_ERROR = -1
 };
 
@@ -135,14 +136,34 @@ enum db_result	db_record_list(struct db *db, int64_t space_id,
 /* Records. */
 
 /*
- * Writes a record. With replace set, an existing record with the same
+ * A record write. With replace set, an existing record with the same
  * (space, collection, author, rkey) is replaced; without it such a
- * record makes this return DB_EXISTS and changes nothing.
+ * record makes the write DB_EXISTS. swap, when not DB_SWAP_NONE, is the
+ * compare-and-swap of atproto's repo writes: the write happens only if
+ * no record exists (DB_SWAP_ABSENT) or the current one has CID swap_cid
+ * (DB_SWAP_CID); otherwise it answers DB_CONFLICT and changes nothing.
  */
-enum db_result	db_record_put(struct db *db, int64_t space_id,
-		    const char *collection, const char *author,
-		    const char *rkey, const char *body, const char *cid,
-		    int64_t now, int replace, struct xerr *err);
+enum db_swap {
+	DB_SWAP_NONE,
+	DB_SWAP_ABSENT,
+	DB_SWAP_CID,
+};
+
+struct db_put {
+	int64_t		 space_id;
+	const char	*collection;
+	const char	*author;
+	const char	*rkey;
+	const char	*body;		/* compact JSON */
+	const char	*cid;		/* the body's DAG-CBOR CID */
+	int64_t		 now;
+	int		 replace;
+	enum db_swap	 swap;
+	const char	*swap_cid;
+};
+
+enum db_result	db_record_put(struct db *db, const struct db_put *put,
+		    struct xerr *err);
 
 /* Deletes one record; an absent record is DB_OK too. */
 enum db_result	db_record_delete(struct db *db, int64_t space_id,

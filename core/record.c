@@ -1,8 +1,10 @@
 /* atspace: ISC licence, see README.md. */
 /*
- * Records in a space: rsvp.atmo.space.putRecord and getRecord. A
- * record is addressed by (space, collection, author, rkey); the author
- * is always the authenticated caller, never a field of the body.
+ * Records in a space: rsvp.atmo.space.putRecord, getRecord,
+ * listRecords and deleteRecord. A record is addressed by (space,
+ * collection, author, rkey); the author of a write is always the
+ * authenticated caller, never a field of the body. Each record is
+ * stored with the CID of its DAG-CBOR encoding, computed on write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,8 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "cbor.h"
+#include "cursor.h"
 #include "db.h"
 #include "input.h"
 #include "json.h"
@@ -44,29 +48,57 @@ record_check_or_err(json_object *rec, const char *collection,
 }
 
 /*
- * Stores body under a generated TID, retrying on the (unexpected)
- * event that the key is taken; writes the key used into rkey.
+ * Stores put under a generated TID, retrying on the (unexpected) event
+ * that the key is taken; writes the key used into rkey.
  */
 static int
-record_insert_fresh(struct app *app, const struct db_space *sp,
-    const struct call *c, const char *collection, const char *body,
-    char rkey[14], struct xerr *err)
+record_insert_fresh(struct app *app, struct db_put *put, char rkey[14],
+    struct xerr *err)
 {
 	int	 i;
 
+	put->replace = 0;
+	put->rkey = rkey;
 	for (i = 0; i < RECORD_TID_TRIES; i++) {
 		tid_next(rkey);
-		switch (db_record_put(app->db, sp->id, collection, c->caller,
-		    rkey, body, NULL, c->now_ms, 0, err)) {
+		switch (db_record_put(app->db, put, err)) {
 		case DB_OK:
 			return 0;
 		case DB_EXISTS:
 			continue;
+		case DB_CONFLICT:
+			return xerr_set(err, 409, "InvalidSwap",
+			    "the record does not have the CID in swapRecord");
 		default:
 			return -1;
 		}
 	}
 	return xerr_internal(err);
+}
+
+/*
+ * Reads putRecord's optional swapRecord: absent (no condition), JSON
+ * null (the record must not exist yet) or a CID.
+ */
+static int
+record_swap_or_err(const struct call *c, struct db_put *put,
+    struct xerr *err)
+{
+	json_object	*v;
+
+	put->swap = DB_SWAP_NONE;
+	if (!json_object_object_get_ex(c->input, "swapRecord", &v))
+		return 0;
+	if (v == NULL) {
+		put->swap = DB_SWAP_ABSENT;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    !cbor_is_cid(json_object_get_string(v)))
+		return xerr_invalid(err, "swapRecord must be a CID or null");
+	put->swap = DB_SWAP_CID;
+	put->swap_cid = json_object_get_string(v);
+	return 0;
 }
 
 /* rsvp.atmo.space.putRecord */
@@ -76,38 +108,53 @@ record_put(struct app *app, struct call *c, json_object **out,
 {
 	struct space_uri uri;
 	struct db_space	 sp;
+	struct db_put	 put = { 0 };
 	json_object	*rec = NULL;
-	const char	*s, *collection, *rkey, *body;
-	char		 tid[14];
+	const char	*s, *rkey;
+	char		 tid[14], cid[CBOR_CID_MAX];
 	int		 rc = -1;
 
 	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
 	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
-	    input_string_or_err(c, "collection", INPUT_NSID, 1, &collection,
-	    err) == -1 ||
-	    input_string_or_err(c, "rkey", INPUT_RKEY, 0, &rkey, err) == -1)
+	    input_string_or_err(c, "collection", INPUT_NSID, 1,
+	    &put.collection, err) == -1 ||
+	    input_string_or_err(c, "rkey", INPUT_RKEY, 0, &rkey, err) == -1 ||
+	    record_swap_or_err(c, &put, err) == -1)
 		return -1;
 	json_object_object_get_ex(c->input, "record", &rec);
-	if (record_check_or_err(rec, collection, err) == -1)
+	if (record_check_or_err(rec, put.collection, err) == -1 ||
+	    cbor_record_cid(rec, cid, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
 		return -1;
-	body = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (body == NULL) {
+	put.space_id = sp.id;
+	put.author = c->caller;
+	put.cid = cid;
+	put.now = c->now_ms;
+	put.body = json_object_to_json_string_ext(rec,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (put.body == NULL) {
 		xerr_internal(err);
 		goto out;
 	}
-	if (rkey != NULL) {
-		if (db_record_put(app->db, sp.id, collection, c->caller, rkey,
-		    body, NULL, c->now_ms, 1, err) != DB_OK)
-			goto out;
-	} else {
-		if (record_insert_fresh(app, &sp, c, collection, body, tid,
-		    err) == -1)
+	if (rkey == NULL) {
+		if (record_insert_fresh(app, &put, tid, err) == -1)
 			goto out;
 		rkey = tid;
+	} else {
+		put.rkey = rkey;
+		put.replace = 1;
+		switch (db_record_put(app->db, &put, err)) {
+		case DB_OK:
+			break;
+		case DB_CONFLICT:
+			xerr_set(err, 409, "InvalidSwap", "the record does not"
+			    " have the CID given in swapRecord");
+			goto out;
+		default:
+			goto out;
+		}
 	}
 	if ((*out = json_object_new_object()) == NULL) {
 		xerr_internal(err);
@@ -124,32 +171,35 @@ out:
 	return rc;
 }
 
-/* Builds a recordView; takes over nothing, NULL if out of memory. */
+/*
+ * Builds a recordView from a stored row; the strings are copied, so
+ * the row may die afterwards. Returns NULL if out of memory.
+ */
 static json_object *
-record_view(const struct db_space *sp, const char *collection,
-    const char *author, const char *rkey, const struct db_record *rec)
+record_view(const char *space_uri, const char *collection,
+    const struct db_record_row *r)
 {
 	json_object	*v, *body;
-	char		 uri[3 * 2048];
 
-	if ((body = json_tokener_parse(rec->body)) == NULL)
+	/* Stored bodies passed json_parse_strict on the way in. */
+	if ((body = json_tokener_parse(r->body)) == NULL)
 		return NULL;
 	if ((v = json_object_new_object()) == NULL) {
 		json_object_put(body);
 		return NULL;
 	}
-	space_uri_format(uri, sizeof(uri), sp->owner, sp->type, sp->key);
-	json_object_object_add(v, "spaceUri", json_object_new_string(uri));
+	json_object_object_add(v, "spaceUri",
+	    json_object_new_string(space_uri));
 	json_object_object_add(v, "collection",
 	    json_object_new_string(collection));
-	json_object_object_add(v, "authorDid", json_object_new_string(author));
-	json_object_object_add(v, "rkey", json_object_new_string(rkey));
-	if (rec->cid != NULL)
-		json_object_object_add(v, "cid",
-		    json_object_new_string(rec->cid));
+	json_object_object_add(v, "authorDid",
+	    json_object_new_string(r->author));
+	json_object_object_add(v, "rkey", json_object_new_string(r->rkey));
+	if (r->cid != NULL)
+		json_object_object_add(v, "cid", json_object_new_string(r->cid));
 	json_object_object_add(v, "record", body);
 	json_object_object_add(v, "createdAt",
-	    json_object_new_int64(rec->created_at));
+	    json_object_new_int64(r->created_at));
 	return v;
 }
 
@@ -161,8 +211,10 @@ record_get(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_record rec;
+	struct db_record_row row = { 0 };
 	json_object	*view;
 	const char	*s, *collection, *author, *rkey;
+	char		 suri[3 * 2048];
 	int		 rc = -1;
 
 	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
@@ -185,7 +237,13 @@ record_get(struct app *app, struct call *c, json_object **out,
 	default:
 		goto out;
 	}
-	view = record_view(&sp, collection, author, rkey, &rec);
+	row.author = author;
+	row.rkey = rkey;
+	row.body = rec.body;
+	row.cid = rec.cid;
+	row.created_at = rec.created_at;
+	space_uri_format(suri, sizeof(suri), sp.owner, sp.type, sp.key);
+	view = record_view(suri, collection, &row);
 	db_record_release(&rec);
 	if (view == NULL || (*out = json_object_new_object()) == NULL) {
 		json_object_put(view);
@@ -197,4 +255,124 @@ record_get(struct app *app, struct call *c, json_object **out,
 out:
 	db_space_release(&sp);
 	return rc;
+}
+
+struct record_page {
+	const char	*space_uri;
+	const char	*collection;
+	json_object	*records;
+	int		 limit;
+	int		 count;
+	int64_t		 last_time;	/* of the limit-th row */
+	int64_t		 last_id;
+	int		 more;		/* a row beyond the limit exists */
+	struct xerr	*err;
+};
+
+/* db_record_list callback: one recordView per row, limit + 1 asked. */
+static int
+record_page_add(void *arg, const struct db_record_row *r)
+{
+	struct record_page	*pg = arg;
+	json_object		*v;
+
+	if (pg->count == pg->limit) {
+		pg->more = 1;
+		return 0;
+	}
+	if ((v = record_view(pg->space_uri, pg->collection, r)) == NULL ||
+	    json_object_array_add(pg->records, v) != 0) {
+		json_object_put(v);
+		return xerr_internal(pg->err);
+	}
+	pg->count++;
+	pg->last_time = r->created_at;
+	pg->last_id = r->id;
+	return 0;
+}
+
+/* rsvp.atmo.space.listRecords: newest write first, cursor paging. */
+int
+record_list(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	struct db_cursor cur;
+	struct record_page pg = { 0 };
+	const char	*s, *by, *lim, *cs;
+	char		 suri[3 * 2048], next[64];
+	int		 rc = -1;
+
+	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
+	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	    input_param_or_err(c, "collection", INPUT_NSID, 1, &pg.collection,
+	    err) == -1 ||
+	    input_param_or_err(c, "byUser", INPUT_DID, 0, &by, err) == -1 ||
+	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
+	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
+	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+		return -1;
+	space_uri_format(suri, sizeof(suri), sp.owner, sp.type, sp.key);
+	pg.space_uri = suri;
+	pg.err = err;
+	if ((pg.records = json_object_new_array()) == NULL) {
+		xerr_internal(err);
+		goto out;
+	}
+	if (db_record_list(app->db, sp.id, pg.collection, by, &cur,
+	    pg.limit + 1, record_page_add, &pg, err) != DB_OK)
+		goto out;
+	if ((*out = json_object_new_object()) == NULL) {
+		xerr_internal(err);
+		goto out;
+	}
+	json_object_object_add(*out, "records", pg.records);
+	pg.records = NULL;
+	if (pg.more) {
+		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
+		    NULL);
+		json_object_object_add(*out, "cursor",
+		    json_object_new_string(next));
+	}
+	rc = 0;
+out:
+	json_object_put(pg.records);
+	db_space_release(&sp);
+	return rc;
+}
+
+/* rsvp.atmo.space.deleteRecord: members delete their own records. */
+int
+record_delete(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	const char	*s, *collection, *rkey;
+	enum db_result	 res;
+
+	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
+	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	    input_string_or_err(c, "collection", INPUT_NSID, 1, &collection,
+	    err) == -1 ||
+	    input_string_or_err(c, "rkey", INPUT_RKEY, 1, &rkey, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+		return -1;
+	/* The author is the caller: nobody deletes another's record here. */
+	res = db_record_delete(app->db, sp.id, collection, c->caller, rkey,
+	    err);
+	db_space_release(&sp);
+	if (res != DB_OK)
+		return -1;
+	if ((*out = json_object_new_object()) == NULL)
+		return xerr_internal(err);
+	json_object_object_add(*out, "ok", json_object_new_boolean(1));
+	return 0;
 }

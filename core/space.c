@@ -1,7 +1,8 @@
 /* atspace: ISC licence, see README.md. */
 /*
- * Spaces and their members: rsvp.atmo.space.createSpace and addMember,
- * plus the lookup every space-scoped handler starts with
+ * Spaces and their members: createSpace, getSpace, listSpaces,
+ * deleteSpace, addMember, removeMember, leaveSpace, listMembers and
+ * whoami, plus the lookup every space-scoped handler starts with
  * (space_find_or_err) and the spaceView rendering.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "cursor.h"
 #include "db.h"
 #include "input.h"
 #include "space.h"
@@ -34,6 +36,8 @@ space_find_or_err(struct app *app, struct call *c,
 	default:
 		return -1;
 	}
+	if (need == SPACE_ANYONE)
+		return 0;
 	if (need == SPACE_OWNER && strcmp(c->caller, sp->owner) != 0) {
 		db_space_release(sp);
 		return xerr_set(err, 403, "Forbidden",
@@ -194,5 +198,339 @@ space_add_member(struct app *app, struct call *c, json_object **out,
 	if ((*out = json_object_new_object()) == NULL)
 		return xerr_internal(err);
 	json_object_object_add(*out, "ok", json_object_new_boolean(1));
+	return 0;
+}
+
+/* Returns a new {"ok": true}, or NULL with a 500 in err. */
+static json_object *
+space_ok_or_err(struct xerr *err)
+{
+	json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL) {
+		xerr_internal(err);
+		return NULL;
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+/* Reads the space URI in body field or query parameter name. */
+static int
+space_uri_input_or_err(const struct call *c, const char *name, int query,
+    struct space_uri *uri, struct xerr *err)
+{
+	const char	*s;
+
+	if (query) {
+		if (input_param_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
+			return -1;
+	} else if (input_string_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
+		return -1;
+	return input_space_uri_or_err(name, s, uri, err);
+}
+
+/* rsvp.atmo.space.getSpace: owner or member; appPolicy for the owner. */
+int
+space_get(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	json_object	*view;
+
+	if (space_uri_input_or_err(c, "uri", 1, &uri, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+		return -1;
+	view = space_view(app, &sp, strcmp(sp.owner, c->caller) == 0);
+	db_space_release(&sp);
+	if (view == NULL || (*out = json_object_new_object()) == NULL) {
+		json_object_put(view);
+		return xerr_internal(err);
+	}
+	json_object_object_add(*out, "space", view);
+	return 0;
+}
+
+struct space_page {
+	const struct app *app;
+	const char	*caller;
+	json_object	*spaces;
+	int		 limit;
+	int		 count;
+	int		 more;
+	int64_t		 last_time;
+	int64_t		 last_id;
+	struct xerr	*err;
+};
+
+static int
+space_page_add(void *arg, const struct db_space *sp)
+{
+	struct space_page	*pg = arg;
+	json_object		*v;
+
+	if (pg->count == pg->limit) {
+		pg->more = 1;
+		return 0;
+	}
+	v = space_view(pg->app, sp, strcmp(sp->owner, pg->caller) == 0);
+	if (v == NULL || json_object_array_add(pg->spaces, v) != 0) {
+		json_object_put(v);
+		return xerr_internal(pg->err);
+	}
+	pg->count++;
+	pg->last_time = sp->created_at;
+	pg->last_id = sp->id;
+	return 0;
+}
+
+/* rsvp.atmo.space.listSpaces: the caller's spaces, newest first. */
+int
+space_list(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct db_cursor cur;
+	struct space_page pg = { 0 };
+	const char	*scope, *type, *owner, *lim, *cs;
+	char		 next[64];
+	int		 owner_only, rc = -1;
+
+	if (input_param_or_err(c, "scope", INPUT_ANY, 0, &scope, err) == -1 ||
+	    input_param_or_err(c, "type", INPUT_NSID, 0, &type, err) == -1 ||
+	    input_param_or_err(c, "owner", INPUT_DID, 0, &owner, err) == -1 ||
+	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
+	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
+	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
+		return -1;
+	if (scope == NULL || strcmp(scope, "member") == 0)
+		owner_only = 0;
+	else if (strcmp(scope, "owner") == 0)
+		owner_only = 1;
+	else
+		return xerr_invalid(err, "scope must be member or owner");
+	if (auth_require_or_err(app, c, err) == -1)
+		return -1;
+	pg.app = app;
+	pg.caller = c->caller;
+	pg.err = err;
+	if ((pg.spaces = json_object_new_array()) == NULL)
+		return xerr_internal(err);
+	/* The lexicon ignores owner when scope=owner. */
+	if (db_space_list(app->db, c->caller, owner_only, type,
+	    owner_only ? NULL : owner, &cur, pg.limit + 1, space_page_add,
+	    &pg, err) != DB_OK)
+		goto out;
+	if ((*out = json_object_new_object()) == NULL) {
+		xerr_internal(err);
+		goto out;
+	}
+	json_object_object_add(*out, "spaces", pg.spaces);
+	pg.spaces = NULL;
+	if (pg.more) {
+		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
+		    NULL);
+		json_object_object_add(*out, "cursor",
+		    json_object_new_string(next));
+	}
+	rc = 0;
+out:
+	json_object_put(pg.spaces);
+	return rc;
+}
+
+/* rsvp.atmo.space.deleteSpace (atspace's own lexicon): owner only. */
+int
+space_delete(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	enum db_result	 res;
+
+	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_OWNER, &sp, err) == -1)
+		return -1;
+	res = db_space_delete(app->db, sp.id, err);
+	db_space_release(&sp);
+	if (res != DB_OK)
+		return -1;
+	return (*out = space_ok_or_err(err)) == NULL ? -1 : 0;
+}
+
+/* rsvp.atmo.space.removeMember: owner only; never the owner. */
+int
+space_remove_member(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	const char	*did;
+	enum db_result	 res;
+
+	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
+	    input_string_or_err(c, "did", INPUT_DID, 1, &did, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_OWNER, &sp, err) == -1)
+		return -1;
+	if (strcmp(did, sp.owner) == 0) {
+		db_space_release(&sp);
+		return xerr_invalid(err, "the owner cannot be removed");
+	}
+	res = db_member_remove(app->db, sp.id, did, err);
+	db_space_release(&sp);
+	if (res != DB_OK)
+		return -1;
+	return (*out = space_ok_or_err(err)) == NULL ? -1 : 0;
+}
+
+/* rsvp.atmo.space.leaveSpace: any member but the owner. */
+int
+space_leave(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	enum db_result	 res;
+
+	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+		return -1;
+	if (strcmp(c->caller, sp.owner) == 0) {
+		db_space_release(&sp);
+		return xerr_invalid(err, "the owner cannot leave; delete the"
+		    " space instead");
+	}
+	res = db_member_remove(app->db, sp.id, c->caller, err);
+	db_space_release(&sp);
+	if (res != DB_OK)
+		return -1;
+	return (*out = space_ok_or_err(err)) == NULL ? -1 : 0;
+}
+
+struct member_page {
+	json_object	*members;
+	int		 limit;
+	int		 count;
+	int		 more;
+	int64_t		 last_time;
+	char		 last_did[2049];
+	struct xerr	*err;
+};
+
+static int
+member_page_add(void *arg, const struct db_member *m)
+{
+	struct member_page	*pg = arg;
+	json_object		*v;
+
+	if (pg->count == pg->limit) {
+		pg->more = 1;
+		return 0;
+	}
+	if ((v = json_object_new_object()) == NULL ||
+	    json_object_array_add(pg->members, v) != 0) {
+		json_object_put(v);
+		return xerr_internal(pg->err);
+	}
+	json_object_object_add(v, "did", json_object_new_string(m->did));
+	json_object_object_add(v, "addedAt",
+	    json_object_new_int64(m->added_at));
+	if (m->added_by != NULL)
+		json_object_object_add(v, "addedBy",
+		    json_object_new_string(m->added_by));
+	pg->count++;
+	pg->last_time = m->added_at;
+	snprintf(pg->last_did, sizeof(pg->last_did), "%s", m->did);
+	return 0;
+}
+
+/* rsvp.atmo.space.listMembers: owner or member, oldest first, paged. */
+int
+space_list_members(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	struct db_cursor cur;
+	struct member_page pg = { 0 };
+	const char	*lim, *cs;
+	char		 next[2200];
+	int		 rc = -1;
+
+	if (space_uri_input_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
+	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
+	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
+	    cursor_parse_or_err(cs, 1, &cur, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1 ||
+	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+		return -1;
+	pg.err = err;
+	if ((pg.members = json_object_new_array()) == NULL) {
+		xerr_internal(err);
+		goto out;
+	}
+	if (db_member_list(app->db, sp.id, &cur, pg.limit + 1,
+	    member_page_add, &pg, err) != DB_OK)
+		goto out;
+	if ((*out = json_object_new_object()) == NULL) {
+		xerr_internal(err);
+		goto out;
+	}
+	json_object_object_add(*out, "members", pg.members);
+	pg.members = NULL;
+	if (pg.more) {
+		cursor_format(next, sizeof(next), pg.last_time, 0,
+		    pg.last_did);
+		json_object_object_add(*out, "cursor",
+		    json_object_new_string(next));
+	}
+	rc = 0;
+out:
+	json_object_put(pg.members);
+	db_space_release(&sp);
+	return rc;
+}
+
+/* rsvp.atmo.spaceExt.whoami: any authenticated caller. */
+int
+space_whoami(struct app *app, struct call *c, json_object **out,
+    struct xerr *err)
+{
+	struct space_uri uri;
+	struct db_space	 sp;
+	int		 is_member = 0, is_owner;
+
+	if (space_uri_input_or_err(c, "spaceUri", 1, &uri, err) == -1)
+		return -1;
+	if (auth_require_or_err(app, c, err) == -1)
+		return -1;
+	switch (db_space_get(app->db, uri.owner, uri.type, uri.key,
+	    c->caller, &sp, &is_member, err)) {
+	case DB_OK:
+		break;
+	case DB_NOTFOUND:
+		return xerr_set(err, 404, "NotFound", "space not found");
+	default:
+		return -1;
+	}
+	is_owner = strcmp(sp.owner, c->caller) == 0;
+	db_space_release(&sp);
+	if ((*out = json_object_new_object()) == NULL)
+		return xerr_internal(err);
+	json_object_object_add(*out, "isOwner",
+	    json_object_new_boolean(is_owner));
+	json_object_object_add(*out, "isMember",
+	    json_object_new_boolean(is_member));
 	return 0;
 }

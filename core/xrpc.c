@@ -43,9 +43,19 @@ struct xrpc_method {
  */
 static const struct xrpc_method xrpc_methods[] = {
 	{ "rsvp.atmo.space.createSpace", XRPC_PROCEDURE, space_create },
+	{ "rsvp.atmo.space.getSpace", XRPC_QUERY, space_get },
+	{ "rsvp.atmo.space.listSpaces", XRPC_QUERY, space_list },
+	{ "rsvp.atmo.space.deleteSpace", XRPC_PROCEDURE, space_delete },
 	{ "rsvp.atmo.space.addMember", XRPC_PROCEDURE, space_add_member },
+	{ "rsvp.atmo.space.removeMember", XRPC_PROCEDURE,
+	    space_remove_member },
+	{ "rsvp.atmo.space.leaveSpace", XRPC_PROCEDURE, space_leave },
+	{ "rsvp.atmo.space.listMembers", XRPC_QUERY, space_list_members },
+	{ "rsvp.atmo.spaceExt.whoami", XRPC_QUERY, space_whoami },
 	{ "rsvp.atmo.space.putRecord", XRPC_PROCEDURE, record_put },
 	{ "rsvp.atmo.space.getRecord", XRPC_QUERY, record_get },
+	{ "rsvp.atmo.space.listRecords", XRPC_QUERY, record_list },
+	{ "rsvp.atmo.space.deleteRecord", XRPC_PROCEDURE, record_delete },
 };
 
 #define XRPC_PREFIX	"/xrpc/"
