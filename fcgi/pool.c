@@ -16,9 +16,10 @@
  * database path, say) therefore costs a start every ten seconds, not
  * a spinning CPU and a flooded log.
  *
- * Stopping: TERM goes to every worker, again each second (worker.c
- * explains the window that covers), and KILL after POOL_GRACE_MS, so
- * a worker stuck in a request cannot hold up the stop forever.
+ * Stopping: TERM goes to every worker, and again each second in case
+ * one was lost (a worker still starting, say), then KILL after
+ * POOL_GRACE_MS, so a worker stuck in a request cannot hold up the
+ * stop forever.
  */
 
 #include <sys/types.h>
@@ -116,8 +117,8 @@ static void
 pool_spawn(const struct config *cfg, int listen_fd, struct pool_slot *s,
     int i, const sigset_t *orig)
 {
-	sigset_t mask;
-	pid_t	 master = getpid(), pid;
+	sigset_t	 mask;
+	pid_t		 master = getpid(), pid;
 
 	if ((pid = fork()) == -1) {
 		log_warn("fork for worker slot=%d", i);

@@ -6,16 +6,23 @@
  * the access log line. What a request means is the core's business
  * (core/xrpc.c); the supervisor that forks us is fcgi/pool.c.
  *
- * Signals. TERM and INT are blocked while a request is being handled,
- * so a stop never cuts a response short, and are deliverable only
- * while the worker is idle: in FCGX_Accept_r's accept() and in our
- * own ppoll() on a kept-alive connection. Their handler sets a flag
- * and calls FCGX_ShutdownPending(), which makes libfcgi give up an
- * accept() interrupted by the signal instead of restarting it. The
- * handler is installed without SA_RESTART for the same reason. A
- * signal that lands between our flag check and the accept() system
- * call would be missed; the supervisor repeats TERM every second
- * while it waits, which closes that gap.
+ * Connections. nginx with fastcgi_keep_conn keeps upstream connections
+ * open between requests and may hold more of them than there are
+ * workers. A worker that served one connection at a time would sit
+ * reading its idle one while requests queued on others, and closing
+ * an idle one is no cure: nginx may be sending on it at that moment,
+ * and a POST it has sent is not retried (502). So each worker holds
+ * up to WORKER_CONNS connections, one FCGX_Request each, polls them
+ * all together with the listening socket, and serves every one that
+ * has a request, in turn. It closes a connection only when the web
+ * server has closed it, or when stopping. The listening socket is
+ * non-blocking, so a worker that loses the race for a new connection
+ * gets EAGAIN back instead of sleeping in accept().
+ *
+ * Signals. TERM and INT are blocked except inside that ppoll(), which
+ * unblocks them and sleeps in one step; their handler only sets a
+ * flag. A stop therefore never cuts a request short, and an idle
+ * worker, kept-alive connections or not, exits as soon as it is told.
  */
 
 #include <sys/types.h>
@@ -23,6 +30,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,7 +50,7 @@
 #include "worker.h"
 
 #define WORKER_REQID_MAX	64	/* longest X-Request-Id we echo */
-#define WORKER_YIELD_MS		20	/* see worker_idle() */
+#define WORKER_CONNS		64	/* connections held per worker */
 #define WORKER_CHUNK		65536	/* body read size */
 #define WORKER_HEAD_MAX		512	/* response header block */
 
@@ -66,7 +74,6 @@ worker_on_signal(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
-	FCGX_ShutdownPending();
 }
 
 /*
@@ -86,7 +93,7 @@ worker_signals(sigset_t *idle)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
-	/* No SA_RESTART: an idle accept() or ppoll() must return. */
+	/* Delivered only inside ppoll(), which then returns EINTR. */
 	sa.sa_handler = worker_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -356,6 +363,34 @@ worker_drain(FCGX_Request *fr, size_t cap)
 	return FCGX_GetError(fr->in) != 0 ? -1 : 0;
 }
 
+/*
+ * The reason phrase for the Status header: nginx copies our line as
+ * it stands, so without one clients would see a bare "HTTP/1.1 501".
+ */
+static const char *
+worker_reason(int status)
+{
+	static const struct {
+		int		 status;
+		const char	*text;
+	} reasons[] = {
+		{ 200, "OK" }, { 400, "Bad Request" },
+		{ 401, "Unauthorized" }, { 403, "Forbidden" },
+		{ 404, "Not Found" }, { 405, "Method Not Allowed" },
+		{ 409, "Conflict" }, { 413, "Payload Too Large" },
+		{ 429, "Too Many Requests" },
+		{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
+		{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+		{ 504, "Gateway Timeout" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].text;
+	return "Unknown";
+}
+
 /* Writes the CGI response header block and body. */
 static void
 worker_respond(FCGX_Request *fr, const struct worker_req *wr,
@@ -375,11 +410,11 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 		len = sizeof(fallback) - 1;
 		type = NULL;
 	}
-	n = snprintf(head, sizeof(head), "Status: %d\r\n"
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "X-Request-Id: %s\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "Content-Length: %zu\r\n\r\n", status,
+	    "Content-Length: %zu\r\n\r\n", status, worker_reason(status),
 	    type == NULL ? "application/json" : type, wr->request_id, len);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    FCGX_PutStr(head, n, fr->out) != n)
@@ -459,99 +494,151 @@ worker_serve(struct app *app, FCGX_Request *fr)
 }
 
 /*
- * Waits with TERM and INT deliverable until FCGX_Accept_r has work.
- * With no connection open, returns at once: FCGX_Accept_r blocks in
- * accept(), which wakes one worker per connection. With a kept-alive
- * connection (nginx fastcgi_keep_conn), FCGX_Accept_r would block
- * reading it, where no signal could reach us in time and no other
- * connection could be served; so we poll it together with the
- * listening socket. A request on it, or its close, hands over to
- * FCGX_Accept_r (or to accept, once closed here). A new connection
- * while ours sits idle means the web server opened more connections
- * than there are free workers; we give workers already in accept()
- * WORKER_YIELD_MS to take it, then drop our idle one and go to
- * accept, so a pool of kept-alive connections larger than the worker
- * count cannot stall requests. Returns 0 to accept, -1 to stop.
+ * Closes a connection at once. FCGX_Free alone would linger up to two
+ * seconds for the peer's close, a guard for unsent response data that
+ * a connection between requests does not have; shutting both
+ * directions first ends that wait immediately.
  *
- * libfcgi documents ipcFd as private; we only read it, to poll.
+ * libfcgi documents ipcFd as private; this file only reads it, to
+ * poll and to shut a connection down.
+ */
+static void
+worker_drop(FCGX_Request *fr)
+{
+	if (fr->ipcFd >= 0)
+		shutdown(fr->ipcFd, SHUT_RDWR);
+	FCGX_Free(fr, 1);
+}
+
+/*
+ * Serves the next request on kept-alive connection fr, which poll
+ * found readable: a request, or the web server closing it.
+ */
+static void
+worker_next(struct app *app, FCGX_Request *fr)
+{
+	char	 c;
+
+	if (recv(fr->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+		worker_drop(fr);
+		return;
+	}
+	/*
+	 * On a broken request libfcgi closes the connection and tries
+	 * the (non-blocking) listening socket instead; either way a
+	 * failure leaves nothing to serve.
+	 */
+	if (FCGX_Accept_r(fr) == 0)
+		worker_serve(app, fr);
+}
+
+/*
+ * Accepts a new connection into the free request fr and serves its
+ * first request. Losing the race to another worker is not an error.
+ */
+static void
+worker_accept(struct app *app, FCGX_Request *fr)
+{
+	struct timespec	 pause = { 0, 100 * 1000000L };
+	int		 rc;
+
+	if ((rc = FCGX_Accept_r(fr)) == 0) {
+		worker_serve(app, fr);
+		return;
+	}
+	if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
+		return;
+	/* EMFILE and friends: the socket stays readable, so do not spin. */
+	errno = -rc;
+	log_warn("accept");
+	nanosleep(&pause, NULL);
+}
+
+/*
+ * One pass: waits, with TERM and INT deliverable, until a connection
+ * has a request or a new one arrives, then serves each ready
+ * connection once, starting after the one served first last time so
+ * none is always last. Returns -1 when told to stop, else 0.
  */
 static int
-worker_idle(FCGX_Request *fr, int listen_fd, const sigset_t *idle)
+worker_pass(struct app *app, FCGX_Request *conns, int listen_fd,
+    const sigset_t *idle)
 {
-	struct pollfd	 pfd[2];
-	struct timespec	 ts = { 0, WORKER_YIELD_MS * 1000000L };
-	char		 c;
-	int		 n;
+	static int	 start;
+	struct pollfd	 pfd[WORKER_CONNS + 1];
+	int		 map[WORKER_CONNS + 1];
+	int		 i, k, n = 0, free_slot = -1;
 
-	while (!worker_stop && fr->ipcFd >= 0) {
-		pfd[0].fd = fr->ipcFd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = listen_fd;
-		pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		if ((n = ppoll(pfd, 2, NULL, idle)) == -1) {
-			if (errno != EINTR)
-				FCGX_Free(fr, 1);
+	for (k = 0; k < WORKER_CONNS; k++) {
+		i = (start + k) % WORKER_CONNS;
+		if (conns[i].ipcFd < 0) {
+			if (free_slot == -1)
+				free_slot = i;
 			continue;
 		}
-		if (pfd[0].revents != 0) {
-			if (recv(fr->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
-				return 0;
-			/* The web server closed it, or it failed. */
-			FCGX_Free(fr, 1);
-			continue;
-		}
-		if ((n = ppoll(pfd, 1, &ts, idle)) != 0)
-			continue;
-		pfd[1].revents = 0;
-		if (poll(&pfd[1], 1, 0) == 1) {
-			log_debug("dropping an idle kept-alive connection");
-			FCGX_Free(fr, 1);
-		}
+		pfd[n].fd = conns[i].ipcFd;
+		pfd[n].events = POLLIN;
+		map[n++] = i;
 	}
-	return worker_stop ? -1 : 0;
+	/* With every slot taken, new connections are for other workers. */
+	if (free_slot != -1) {
+		pfd[n].fd = listen_fd;
+		pfd[n].events = POLLIN;
+		map[n++] = -1;
+	}
+	for (k = 0; k < n; k++)
+		pfd[k].revents = 0;
+	if (ppoll(pfd, (nfds_t)n, NULL, idle) == -1) {
+		if (errno != EINTR)
+			fatal("worker: ppoll");
+		return worker_stop ? -1 : 0;
+	}
+	if (worker_stop)
+		return -1;
+	start = (start + 1) % WORKER_CONNS;
+	for (k = 0; k < n; k++) {
+		if (pfd[k].revents == 0)
+			continue;
+		if (map[k] >= 0)
+			worker_next(app, &conns[map[k]]);
+		else
+			worker_accept(app, &conns[free_slot]);
+	}
+	return 0;
 }
 
 void
 worker_run(const struct config *cfg, int listen_fd, int slot)
 {
-	FCGX_Request	 fr;
-	struct app	*app;
-	sigset_t	 idle, busy;
-	char		 err[512];
-	int		 rc;
+	static FCGX_Request	 conns[WORKER_CONNS];
+	struct app		*app;
+	sigset_t		 idle;
+	char			 err[512];
+	int			 i, fl;
 
 	proc_slot = slot;
 	worker_cfg = cfg;
 	worker_signals(&idle);
-	sigprocmask(SIG_BLOCK, NULL, &busy);
 	if (FCGX_Init() != 0)
 		fatalx("worker: FCGX_Init failed");
-	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0)
-		fatalx("worker: FCGX_InitRequest failed");
+	/* See "Connections" above; the flag is shared by every worker. */
+	if ((fl = fcntl(listen_fd, F_GETFL)) == -1 ||
+	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("worker: fcntl O_NONBLOCK");
+	for (i = 0; i < WORKER_CONNS; i++)
+		if (FCGX_InitRequest(&conns[i], listen_fd, 0) != 0)
+			fatalx("worker: FCGX_InitRequest failed");
 	/* One SQLite connection per worker, opened after fork. */
 	if ((app = app_open(cfg, err, sizeof(err))) == NULL)
 		fatalx("worker: %s", err);
 	log_debug("worker ready slot=%d", slot);
 
-	for (;;) {
-		if (worker_idle(&fr, listen_fd, &idle) == -1)
-			break;
-		if (fr.ipcFd < 0)
-			sigprocmask(SIG_SETMASK, &idle, NULL);
-		rc = worker_stop ? -1 : FCGX_Accept_r(&fr);
-		sigprocmask(SIG_SETMASK, &busy, NULL);
-		if (rc < 0) {
-			if (worker_stop)
-				break;
-			/* Accept failed for a reason other than a stop. */
-			errno = -rc;
-			fatal("worker: FCGX_Accept_r");
-		}
-		worker_serve(app, &fr);
-	}
+	while (worker_pass(app, conns, listen_fd, &idle) == 0)
+		continue;
+
 	log_debug("worker stopping slot=%d", slot);
-	FCGX_Free(&fr, 1);
+	for (i = 0; i < WORKER_CONNS; i++)
+		worker_drop(&conns[i]);
 	app_close(app);
 	exit(0);
 }
