@@ -38,6 +38,12 @@ MODULES = [
     "test_getrecord",
     "test_vectors",		# shared service-auth vectors, own services
     "test_concurrency",
+    "test_spaceapi_roles",	# endpoint x role table, issue 3
+    "test_spaceapi_rules",	# formats, check order, ats:// alias
+    "test_spaceapi_spaces",	# getSpace, listSpaces, deleteSpace, whoami
+    "test_spaceapi_members",	# removeMember, leaveSpace, listMembers
+    "test_spaceapi_records",	# listRecords, deleteRecord, swapRecord
+    "test_spaceapi_cids",	# recordView.cid against the fixtures
     "test_log",			# what the log must never hold
 ]
 # The suite must finish well under three minutes; past this, give up.
