@@ -306,14 +306,28 @@ db_configure(struct db *db, const struct config *cfg, char *errbuf,
 	sqlite3_stmt	*st = NULL;
 	const char	*sync;
 	char		 sql[128];
-	int		 wal = 0;
+	int		 wal = 0, rc, waited;
 
 	sqlite3_busy_timeout(db->conn, cfg->busy_timeout_ms);
-	if (sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL", -1,
-	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		wal = strcmp((const char *)sqlite3_column_text(st, 0),
-		    "wal") == 0;
-	sqlite3_finalize(st);
+	/*
+	 * Switching a new file to WAL needs an exclusive lock, and SQLite
+	 * answers SQLITE_BUSY at once, without the busy handler, when
+	 * another process holds one: workers opening a fresh file together
+	 * retry here for up to busy_timeout.
+	 */
+	for (waited = 0; !wal; waited += 10) {
+		rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL",
+		    -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			wal = strcmp((const char *)sqlite3_column_text(st, 0),
+			    "wal") == 0;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (wal || (rc & 0xff) != SQLITE_BUSY ||
+		    waited >= cfg->busy_timeout_ms)
+			break;
+		sqlite3_sleep(10);
+	}
 	if (!wal) {
 		snprintf(errbuf, errsz, "cannot put %s in WAL mode: %s",
 		    cfg->db_path, sqlite3_errmsg(db->conn));

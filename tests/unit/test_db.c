@@ -91,6 +91,8 @@ test_concurrent_open(struct config *cfg)
 	for (i = 0; i < 6; i++) {
 		if ((pids[i] = fork()) == 0) {
 			db = db_open(cfg, err, sizeof(err));
+			if (db == NULL)
+				fprintf(stderr, "db_open: %s\n", err);
 			db_close(db);
 			_exit(db == NULL);
 		}
