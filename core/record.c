@@ -41,6 +41,11 @@ record_check_or_err(json_object *rec, const char *collection,
 		return xerr_invalid(err, "record must be an object");
 	if (json_check_record(rec, "record", err) == -1)
 		return -1;
+	/* {"$link": ...} and {"$bytes": ...} are a CID and bytes, not maps. */
+	if (json_object_object_get_ex(rec, "$link", NULL) ||
+	    json_object_object_get_ex(rec, "$bytes", NULL))
+		return xerr_invalid(err, "record must be an object, not a"
+		    " link or bytes");
 	if (json_object_object_get_ex(rec, "$type", &type) &&
 	    strcmp(json_object_get_string(type), collection) != 0)
 		return xerr_invalid(err, "record $type must equal collection");
@@ -242,7 +247,7 @@ record_get(struct app *app, struct call *c, json_object **out,
 	row.body = rec.body;
 	row.cid = rec.cid;
 	row.created_at = rec.created_at;
-	space_uri_format(suri, sizeof(suri), sp.owner, sp.type, sp.key);
+	space_uri_format(app, &sp, suri, sizeof(suri));
 	view = record_view(suri, collection, &row);
 	db_record_release(&rec);
 	if (view == NULL || (*out = json_object_new_object()) == NULL) {
@@ -317,7 +322,7 @@ record_list(struct app *app, struct call *c, json_object **out,
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
 		return -1;
-	space_uri_format(suri, sizeof(suri), sp.owner, sp.type, sp.key);
+	space_uri_format(app, &sp, suri, sizeof(suri));
 	pg.space_uri = suri;
 	pg.err = err;
 	if ((pg.records = json_object_new_array()) == NULL) {

@@ -15,8 +15,7 @@ record's DAG-CBOR encoding, computed on write and stored.
           content keeps it
   cid-4   a bare {"$link"} or {"$bytes"} is not a record: its DAG-CBOR is
           a CID or a byte string, not a map (data-model-invalid.json:
-          "top-level not an object"). Known bug: the service takes
-          them; the cases say "skip: known bug" until it is fixed
+          "top-level not an object"); putRecord refuses them
 """
 
 import base64
@@ -144,8 +143,6 @@ def bare(w, owner, uri):
                 r = call(w, PUT, owner, body={
                     "spaceUri": uri, "collection": COLL, "rkey": "bare",
                     "record": rec})
-                if r.status == 200:
-                    raise Skip("known bug: putRecord answered 200")
             expect_error(r, 400, "InvalidRequest")
 
 
