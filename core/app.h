@@ -38,6 +38,13 @@ struct call {
 	struct params	 params;	/* query parameters */
 	char		 caller[2049];	/* authenticated DID, "" if none */
 	int64_t		 now_ms;
+	/*
+	 * A handler that answers with raw bytes (getBlob) fills res itself
+	 * (status, content type, headers, body) and sets raw; xrpc_serve
+	 * then renders nothing of its own.
+	 */
+	struct xrpc_response *res;
+	int		 raw;
 };
 
 /*

@@ -50,6 +50,10 @@ static const struct config_key config_keys[] = {
 	{ "plc_url", CONFIG_STR, offsetof(struct config, plc_url), 0, 0 },
 	{ "body_limit", CONFIG_SIZE, offsetof(struct config, body_limit),
 	    1, 1LL << 30 },
+	{ "blob_limit", CONFIG_SIZE, offsetof(struct config, blob_limit),
+	    1, 1LL << 32 },
+	{ "uri_scheme", CONFIG_STR, offsetof(struct config, uri_scheme),
+	    0, 0 },
 	{ "log_level", CONFIG_LEVEL, offsetof(struct config, log_level),
 	    0, 0 },
 	{ "clock_skew", CONFIG_INT, offsetof(struct config, clock_skew),
@@ -323,7 +327,7 @@ static int
 config_check(const struct config *cfg, char *err, size_t errsz)
 {
 	if (cfg->db_path == NULL || cfg->plc_url == NULL ||
-	    cfg->space_type == NULL) {
+	    cfg->space_type == NULL || cfg->uri_scheme == NULL) {
 		snprintf(err, errsz, "config_check: out of memory");
 		return -1;
 	}
@@ -340,6 +344,12 @@ config_check(const struct config *cfg, char *err, size_t errsz)
 	if (!syntax_is_nsid(cfg->space_type)) {
 		snprintf(err, errsz, "space_type: \"%.200s\" is not an NSID",
 		    cfg->space_type);
+		return -1;
+	}
+	if (strcmp(cfg->uri_scheme, "at") != 0 &&
+	    strcmp(cfg->uri_scheme, "ats") != 0) {
+		snprintf(err, errsz, "uri_scheme: \"%.200s\" is not at or ats",
+		    cfg->uri_scheme);
 		return -1;
 	}
 	if (strncmp(cfg->plc_url, "http://", 7) != 0 &&
@@ -374,6 +384,8 @@ config_init(struct config *cfg)
 	cfg->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
 	cfg->plc_url = strdup("https://plc.directory");
 	cfg->body_limit = 1048576;
+	cfg->blob_limit = 2 * 1048576;
+	cfg->uri_scheme = strdup("at");
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->clock_skew = 30;
 	cfg->did_cache_ttl = 3600;
@@ -409,6 +421,7 @@ config_release(struct config *cfg)
 	free(cfg->socket);
 	free(cfg->plc_url);
 	free(cfg->space_type);
+	free(cfg->uri_scheme);
 	cfg->service_did = cfg->db_path = cfg->socket = NULL;
-	cfg->plc_url = cfg->space_type = NULL;
+	cfg->plc_url = cfg->space_type = cfg->uri_scheme = NULL;
 }

@@ -21,6 +21,8 @@ struct config {
 	int	 workers;		/* default: CPU count */
 	char	*plc_url;		/* default https://plc.directory */
 	size_t	 body_limit;		/* bytes, default 1 MiB */
+	size_t	 blob_limit;		/* uploadBlob bytes, default 2 MiB */
+	char	*uri_scheme;		/* "at" (default) or "ats" in views */
 	int	 log_level;		/* enum log_level, default INFO */
 	int	 clock_skew;		/* seconds allowed for exp/iat, default 30 */
 	int	 did_cache_ttl;		/* seconds, default 3600 */

@@ -52,10 +52,11 @@ space_find_or_err(struct app *app, struct call *c,
 }
 
 void
-space_uri_format(char *buf, size_t bufsz, const char *owner,
-    const char *type, const char *key)
+space_uri_format(const struct app *app, const struct db_space *sp,
+    char *buf, size_t bufsz)
 {
-	snprintf(buf, bufsz, "at://%s/%s/%s", owner, type, key);
+	snprintf(buf, bufsz, "%s://%s/%s/%s", app->cfg->uri_scheme,
+	    sp->owner, sp->type, sp->key);
 }
 
 json_object *
@@ -66,7 +67,7 @@ space_view(const struct app *app, const struct db_space *sp, int for_owner)
 
 	if ((v = json_object_new_object()) == NULL)
 		return NULL;
-	space_uri_format(uri, sizeof(uri), sp->owner, sp->type, sp->key);
+	space_uri_format(app, sp, uri, sizeof(uri));
 	json_object_object_add(v, "uri", json_object_new_string(uri));
 	json_object_object_add(v, "ownerDid",
 	    json_object_new_string(sp->owner));

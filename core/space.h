@@ -28,9 +28,9 @@ int	space_find_or_err(struct app *app, struct call *c,
 	    const struct space_uri *uri, enum space_role need,
 	    struct db_space *sp, struct xerr *err);
 
-/* Writes the canonical at:// form of a space's address. */
-void	space_uri_format(char *buf, size_t bufsz, const char *owner,
-	    const char *type, const char *key);
+/* Writes a space's address in the configured scheme (at:// default). */
+void	space_uri_format(const struct app *app, const struct db_space *sp,
+	    char *buf, size_t bufsz);
 
 /* Returns a new spaceView (appPolicy only for_owner); NULL if no memory. */
 json_object	*space_view(const struct app *app, const struct db_space *sp,

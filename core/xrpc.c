@@ -27,6 +27,7 @@
 enum xrpc_kind {
 	XRPC_QUERY,		/* GET, parameters in the query string */
 	XRPC_PROCEDURE,		/* POST, JSON body */
+	XRPC_UPLOAD,		/* POST, raw body of any type (blobs) */
 };
 
 struct xrpc_method {
@@ -118,6 +119,26 @@ xrpc_route_or_err(const struct xrpc_request *req,
 	return 0;
 }
 
+/* The largest body method m takes. */
+static size_t
+xrpc_limit(const struct app *app, const struct xrpc_method *m)
+{
+	if (m->kind == XRPC_UPLOAD)
+		return app->cfg->blob_limit;
+	return app->cfg->body_limit;
+}
+
+/* Fills err with m's answer to a body over limit; returns -1. */
+static int
+xrpc_too_large(const struct xrpc_method *m, size_t limit, struct xerr *err)
+{
+	if (m->kind == XRPC_UPLOAD)
+		return xerr_set(err, 413, "BlobTooLarge",
+		    "blob is larger than %zu bytes", limit);
+	return xerr_set(err, 413, "PayloadTooLarge",
+	    "request body is larger than %zu bytes", limit);
+}
+
 /* Everything that can be refused before the body is read. */
 static int
 xrpc_precheck_or_err(struct app *app, const struct xrpc_request *req,
@@ -137,18 +158,17 @@ xrpc_precheck_or_err(struct app *app, const struct xrpc_request *req,
 			return xerr_invalid(err, "a query takes no body");
 		return 0;
 	}
-	*limit = app->cfg->body_limit;
+	*limit = xrpc_limit(app, m);
 	if (req->method == NULL || strcmp(req->method, "POST") != 0)
 		return xerr_invalid(err, "%s is a procedure: use POST",
 		    m->nsid);
-	if (!xrpc_is_json_type(req->content_type))
+	if (m->kind == XRPC_PROCEDURE &&
+	    !xrpc_is_json_type(req->content_type))
 		return xerr_invalid(err, "Content-Type must be"
 		    " application/json");
 	if (req->content_length >= 0 &&
-	    (unsigned long long)req->content_length > app->cfg->body_limit)
-		return xerr_set(err, 413, "PayloadTooLarge",
-		    "request body is larger than %zu bytes",
-		    app->cfg->body_limit);
+	    (unsigned long long)req->content_length > *limit)
+		return xrpc_too_large(m, *limit, err);
 	return 0;
 }
 
@@ -225,15 +245,18 @@ xrpc_serve(struct app *app, const struct xrpc_request *req,
 		goto fail;
 	snprintf(res->nsid, sizeof(res->nsid), "%s", m->nsid);
 	c.nsid = m->nsid;
+	/* The worker reads one byte past limit when no length was given. */
 	if (req->body_len > limit) {
-		xerr_set(&err, 413, "PayloadTooLarge",
-		    "request body is larger than %zu bytes", limit);
+		xrpc_too_large(m, limit, &err);
 		goto fail;
 	}
 	if (xrpc_input_or_err(m, req, &c, &body, &err) == -1)
 		goto fail;
+	c.res = res;
 	if (m->handler(app, &c, &out, &err) == -1)
 		goto fail;
+	if (c.raw)
+		goto out;
 	if (xrpc_render(out, res) == -1) {
 		xerr_internal(&err);
 		goto fail;

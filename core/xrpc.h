@@ -28,7 +28,9 @@ struct xrpc_request {
 
 struct xrpc_response {
 	int		 status;	/* HTTP status */
-	const char	*content_type;	/* static string */
+	const char	*content_type;	/* static, or type_buf */
+	char		 type_buf[128];	/* a stored MIME type (blobs) */
+	char		 headers[512];	/* extra "Name: value\r\n" lines */
 	char		*body;		/* malloc'd; freed by release */
 	size_t		 body_len;
 	char		 caller[2049];	/* caller DID for the access log */
