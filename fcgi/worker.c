@@ -52,7 +52,7 @@
 #define WORKER_REQID_MAX	64	/* longest X-Request-Id we echo */
 #define WORKER_CONNS		64	/* connections held per worker */
 #define WORKER_CHUNK		65536	/* body read size */
-#define WORKER_HEAD_MAX		512	/* response header block */
+#define WORKER_HEAD_MAX		1280	/* response header block */
 
 /* Our copy of one request; FCGX_GetParam strings die at Finish. */
 struct worker_req {
@@ -331,11 +331,10 @@ worker_body_or_err(FCGX_Request *fr, struct worker_req *wr, size_t limit,
 		    "body shorter than Content-Length");
 		return -1;
 	}
-	if (cl < 0 && (unsigned long long)got > limit) {
-		xrpc_error(res, 413, "PayloadTooLarge",
-		    "request body is too large");
-		return -1;
-	}
+	/*
+	 * Without a Content-Length we read one byte past limit; the core
+	 * sees body_len > limit and answers with the method's own 413.
+	 */
 	wr->x.body = wr->body;
 	wr->x.body_len = (size_t)got;
 	return 0;
@@ -414,8 +413,10 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 	    "Content-Type: %s\r\n"
 	    "X-Request-Id: %s\r\n"
 	    "Cache-Control: no-store\r\n"
+	    "%s"
 	    "Content-Length: %zu\r\n\r\n", status, worker_reason(status),
-	    type == NULL ? "application/json" : type, wr->request_id, len);
+	    type == NULL ? "application/json" : type, wr->request_id,
+	    res->headers, len);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    FCGX_PutStr(head, n, fr->out) != n)
 		return;
