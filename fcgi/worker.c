@@ -304,8 +304,8 @@ worker_read(FCGX_Request *fr, struct worker_req *wr, size_t want)
 
 /*
  * Reads the body: exactly Content-Length bytes when given, else up to
- * the end of input but no more than limit. Returns 0, or -1 with the
- * error response in res.
+ * the end of input but no more than limit + 1 bytes. Returns 0, or -1
+ * with the error response in res.
  */
 static int
 worker_body_or_err(FCGX_Request *fr, struct worker_req *wr, size_t limit,
@@ -390,7 +390,10 @@ worker_reason(int status)
 	return "Unknown";
 }
 
-/* Writes the CGI response header block and body. */
+/*
+ * Writes the CGI response header block, with the core's extra header
+ * lines (already "Name: value\r\n" each), and the body.
+ */
 static void
 worker_respond(FCGX_Request *fr, const struct worker_req *wr,
     const struct xrpc_response *res)
@@ -399,6 +402,7 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 	    "{\"error\":\"InternalServerError\",\"message\":\"internal error\"}";
 	char		 head[WORKER_HEAD_MAX];
 	const char	*body = res->body, *type = res->content_type;
+	const char	*extra = res->headers;
 	size_t		 len = res->body_len, off;
 	int		 status = res->status, n;
 
@@ -408,6 +412,7 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 		body = fallback;
 		len = sizeof(fallback) - 1;
 		type = NULL;
+		extra = "";
 	}
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
@@ -416,7 +421,7 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 	    "%s"
 	    "Content-Length: %zu\r\n\r\n", status, worker_reason(status),
 	    type == NULL ? "application/json" : type, wr->request_id,
-	    res->headers, len);
+	    extra, len);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    FCGX_PutStr(head, n, fr->out) != n)
 		return;
@@ -457,6 +462,14 @@ worker_req_release(struct worker_req *wr)
 	memset(wr, 0, sizeof(*wr));
 }
 
+/* The most a client may legitimately send: the larger body limit. */
+static size_t
+worker_drain_cap(void)
+{
+	return worker_cfg->blob_limit > worker_cfg->body_limit ?
+	    worker_cfg->blob_limit : worker_cfg->body_limit;
+}
+
 /*
  * Handles the request FCGX_Accept_r just returned, up to and
  * including FCGX_Finish_r. Never fails: problems become responses.
@@ -482,7 +495,7 @@ worker_serve(struct app *app, FCGX_Request *fr)
 	    worker_body_or_err(fr, &wr, limit, &res) == 0)
 		xrpc_serve(app, &wr.x, &res);
 	/* Before answering, so the web server is not left mid-send. */
-	keep = worker_drain(fr, worker_cfg->body_limit) == 0;
+	keep = worker_drain(fr, worker_drain_cap()) == 0;
 	worker_respond(fr, &wr, &res);
 	worker_access_log(&wr, &res, &t0);
 

@@ -7,7 +7,8 @@
  *   config-3.*  environment overrides win over the file
  *   config-4.*  file errors name file:line
  *   config-5.*  bad values: numbers, enums, booleans, ranges
- *   config-6.*  whole-config checks: service_did, space_type, plc_url
+ *   config-6.*  whole-config checks: service_did, space_type, plc_url,
+ *               uri_scheme
  */
 
 #include <stdio.h>
@@ -25,6 +26,7 @@ static const char *const test_env[] = {
 	"ATSPACE_LOG_LEVEL", "ATSPACE_CLOCK_SKEW", "ATSPACE_DID_CACHE_TTL",
 	"ATSPACE_HTTP_TIMEOUT_MS", "ATSPACE_BUSY_TIMEOUT_MS",
 	"ATSPACE_DURABILITY", "ATSPACE_SPACE_TYPE", "ATSPACE_ALLOW_ROOT",
+	"ATSPACE_BLOB_LIMIT", "ATSPACE_URI_SCHEME",
 };
 
 static char	 test_path[64];
@@ -101,6 +103,8 @@ test_defaults(void)
 	CHECK("config-1.13",
 	    strcmp(cfg.space_type, "rsvp.atmo.event.space") == 0);
 	CHECK("config-1.14", cfg.allow_root == 0);
+	CHECK("config-1.16", cfg.blob_limit == 2097152);
+	CHECK("config-1.17", strcmp(cfg.uri_scheme, "at") == 0);
 	config_release(&cfg);
 
 	/* No file and only the required key: the defaults pass the check. */
@@ -136,6 +140,8 @@ test_file_format(void)
 	    "busy_timeout_ms = 0\n"
 	    "durability = normal\n"
 	    "space_type = com.example.space\n"
+	    "blob_limit = 4096\n"
+	    "uri_scheme = ats\n"
 	    "allow_root = yes", err, sizeof(err));
 	CHECK("config-2.1", rc == 0);
 	CHECK("config-2.2",
@@ -155,6 +161,8 @@ test_file_format(void)
 	CHECK("config-2.13", cfg.durability == CONFIG_DURABILITY_NORMAL);
 	CHECK("config-2.14", strcmp(cfg.space_type, "com.example.space") == 0);
 	CHECK("config-2.15", cfg.allow_root == 1);
+	CHECK("config-2.21", cfg.blob_limit == 4096);
+	CHECK("config-2.22", strcmp(cfg.uri_scheme, "ats") == 0);
 	config_release(&cfg);
 
 	/* A later line wins; an empty socket means the inherited fd. */
@@ -318,6 +326,8 @@ test_bad_values(void)
 	    sizeof(err)) == -1);
 	CHECK("config-5.15", test_value("did_cache_ttl = ", err,
 	    sizeof(err)) == -1);
+	CHECK("config-5.16", test_value("blob_limit = 0", err,
+	    sizeof(err)) == -1 && test_has(err, "blob_limit"));
 }
 
 static void
@@ -348,6 +358,11 @@ test_checks(void)
 	rc = test_load(&cfg, "service_did = did:web:example.com\n"
 	    "plc_url = https://plc.example.com\n", err, sizeof(err));
 	CHECK("config-6.5", rc == 0);
+	config_release(&cfg);
+
+	rc = test_load(&cfg, "service_did = did:web:example.com\n"
+	    "uri_scheme = https\n", err, sizeof(err));
+	CHECK("config-6.6", rc == -1 && test_has(err, "uri_scheme"));
 	config_release(&cfg);
 }
 
