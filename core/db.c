@@ -893,3 +893,26 @@ db_record_list(struct db *db, int64_t space_id, const char *collection,
 	sqlite3_bind_int(st, 7, limit);
 	return db_list(db, st, "db_record_list", db_record_row, &la, err);
 }
+
+/*
+ * The health check's probe: reads the space table on this worker's own
+ * connection, waiting for a lock as any read does. Returns 0 when the
+ * read worked, or -1 after logging why (locked past busy_timeout, an
+ * I/O error, a damaged file).
+ */
+int
+db_ping(struct db *db)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(db->conn, "SELECT 1 FROM space LIMIT 1", -1,
+	    &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	log_error("db_ping: %s (%d)", sqlite3_errmsg(db->conn), rc);
+	return -1;
+}

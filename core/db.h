@@ -190,4 +190,9 @@ enum db_result	db_didcache_put(struct db *db, const char *did,
 enum db_result	db_didcache_delete(struct db *db, const char *did,
 		    struct xerr *err);
 
+/* Health. */
+
+/* Reads the space table; 0 when the database answered, else -1. */
+int		db_ping(struct db *db);
+
 #endif

@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "jwt.h"
 #include "log.h"
+#include "metrics.h"
 #include "syntax.h"
 #include "xerr.h"
 
@@ -186,6 +187,7 @@ identity_key(struct identity *id, const char *did, int fresh,
 			free(doc);
 			if (rc == 0) {
 				*cached = 1;
+				metrics_did_cache(1);
 				return 0;
 			}
 			break;		/* unusable entry: fetch again */
@@ -195,6 +197,7 @@ identity_key(struct identity *id, const char *did, int fresh,
 			return -1;
 		}
 	}
+	metrics_did_cache(0);
 	if (identity_url(id, did, url, sizeof(url), err) == -1 ||
 	    identity_fetch(id, url, &b, err) == -1)
 		goto out;

@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "worker.h"
 
@@ -166,6 +167,8 @@ pool_ended(struct pool_slot *s, int i, int status, int stopping)
 	s->pid = 0;
 	s->respawn = now + s->delay;
 
+	if (!stopping)
+		metrics_worker_restart();
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && stopping)
 		log_info("worker exited slot=%d worker=%ld", i, pid);
 	else if (WIFEXITED(status))
@@ -254,6 +257,9 @@ pool_run(const struct config *cfg, int listen_fd)
 
 	if ((slots = calloc((size_t)n, sizeof(*slots))) == NULL)
 		fatal("pool_run: calloc");
+	/* Before the first fork, so every worker shares the counters. */
+	if (metrics_init() == -1)
+		fatal("pool_run: metrics_init");
 	pool_signals(&wait, &orig);
 	for (i = 0; i < n; i++)
 		slots[i].respawn = pool_now();

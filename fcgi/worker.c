@@ -44,7 +44,9 @@
 #include <fcgiapp.h>
 
 #include "config.h"
+#include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "proc.h"
 #include "xrpc.h"
 #include "worker.h"
@@ -432,10 +434,64 @@ worker_respond(FCGX_Request *fr, const struct worker_req *wr,
 	}
 }
 
+/*
+ * The endpoints that are not XRPC methods, answered before the core
+ * routes (it would refuse their names as NSIDs): /xrpc/_health, and
+ * /xrpc/_metrics, which the shipped web server configurations expose
+ * on loopback only. Returns 1 with res filled when wr was one of them,
+ * else 0.
+ */
+static int
+worker_builtin(struct app *app, const struct worker_req *wr,
+    struct xrpc_response *res)
+{
+	int	 health;
+
+	health = strcmp(wr->x.path, "/xrpc/_health") == 0;
+	if (!health && strcmp(wr->x.path, "/xrpc/_metrics") != 0)
+		return 0;
+	if (strcmp(wr->method, "GET") != 0 &&
+	    strcmp(wr->method, "HEAD") != 0) {
+		xrpc_error(res, 400, "InvalidRequest",
+		    "this endpoint takes GET");
+		return 1;
+	}
+	if (health) {
+		health_serve(app, res);
+		return 1;
+	}
+	if (metrics_render(&res->body, &res->body_len) == -1) {
+		log_error("worker_builtin: metrics_render: out of memory");
+		xrpc_error(res, 500, "InternalServerError", "internal error");
+		return 1;
+	}
+	res->status = 200;
+	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	snprintf(res->nsid, sizeof(res->nsid), "_metrics");
+	return 1;
+}
+
+/*
+ * Counts the answered request. A 503 ServiceUnavailable is what db.c
+ * answers when the lock stayed taken past busy_timeout, so it stands
+ * for one busy retry the client must make.
+ */
+static void
+worker_count(const struct xrpc_response *res, double ms)
+{
+	static const char busy[] = "\"ServiceUnavailable\"";
+	int		 status = res->status == 0 ? 500 : res->status;
+
+	metrics_request(res->nsid, status, ms);
+	if (status == 503 && res->body != NULL &&
+	    memmem(res->body, res->body_len, busy, sizeof(busy) - 1) != NULL)
+		metrics_db_busy();
+}
+
 /* One INFO line per request; every field from the network escaped. */
 static void
 worker_access_log(const struct worker_req *wr,
-    const struct xrpc_response *res, const struct timespec *t0)
+    const struct xrpc_response *res, double ms)
 {
 	char	 method[64], nsid[4 * sizeof(res->nsid)];
 	char	 caller[4 * sizeof(res->caller)];
@@ -446,8 +502,7 @@ worker_access_log(const struct worker_req *wr,
 	log_escape(caller, sizeof(caller), res->caller[0] == '\0' ? "-" :
 	    res->caller);
 	log_info("request method=%s nsid=%s status=%d ms=%.1f caller=%s",
-	    method, nsid, res->status == 0 ? 500 : res->status,
-	    worker_elapsed_ms(t0), caller);
+	    method, nsid, res->status == 0 ? 500 : res->status, ms, caller);
 }
 
 static void
@@ -481,6 +536,7 @@ worker_serve(struct app *app, FCGX_Request *fr)
 	struct xrpc_response	 res;
 	struct timespec		 t0;
 	size_t			 limit = 0;
+	double			 ms;
 	int			 keep;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -491,13 +547,16 @@ worker_serve(struct app *app, FCGX_Request *fr)
 	log_set_request_id(wr.request_id);
 
 	if (worker_params_or_err(fr, &wr, &res) == 0 &&
+	    !worker_builtin(app, &wr, &res) &&
 	    xrpc_precheck(app, &wr.x, &limit, &res) == 0 &&
 	    worker_body_or_err(fr, &wr, limit, &res) == 0)
 		xrpc_serve(app, &wr.x, &res);
 	/* Before answering, so the web server is not left mid-send. */
 	keep = worker_drain(fr, worker_drain_cap()) == 0;
 	worker_respond(fr, &wr, &res);
-	worker_access_log(&wr, &res, &t0);
+	ms = worker_elapsed_ms(&t0);
+	worker_count(&res, ms);
+	worker_access_log(&wr, &res, ms);
 
 	xrpc_response_release(&res);
 	worker_req_release(&wr);
