@@ -72,3 +72,59 @@ clean:
 	rm -rf build atspace-fcgi
 
 .PHONY: all unit check run clean
+
+# Reliability (README "Reliability"). fuzz and fuzz-smoke build the
+# libFuzzer targets in tests/fuzz with clang, ASan and UBSan into
+# build/fuzz; check-asan runs the whole suite from a sanitizer build in
+# build/asan; valgrind runs one worker under valgrind on a mixed
+# request set. None of them is part of "all".
+FUZZ_CC		?= clang
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -g -O1
+FUZZ_SECONDS	?= 600
+FUZZ_SMOKE_SECONDS ?= 8
+FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ	:= $(CORE_SRC:%.c=build/fuzz/%.o) build/fuzz/schema_sql.o
+
+build/fuzz/core/%.o: core/%.c $(wildcard core/*.h)
+	@mkdir -p build/fuzz/core
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=c11 \
+	    -D_GNU_SOURCE -Icore $(PKG_CFLAGS) -c -o $@ $<
+
+build/fuzz/schema_sql.o: build/schema_sql.c
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_SAN) -c -o $@ $<
+
+# An archive, so fuzz_xrpc.c (which includes core/xrpc.c) leaves the
+# archive's copy of it out.
+build/fuzz/libcore.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZ_OBJ)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libcore.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(WARN) -std=c11 \
+	    -D_GNU_SOURCE -Icore $(PKG_CFLAGS) -o $@ $< build/fuzz/libcore.a \
+	    $(filter-out -lfcgi,$(PKG_LIBS))
+
+fuzz-build: $(FUZZ_BIN)
+
+# make fuzz FUZZ_SECONDS=600 [FUZZ_TARGETS="json jwt"]
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# The same sources built with clang's sanitizers in a copy of the tree
+# under build/asan, then "make check" there: every unit and integration
+# case runs against the sanitized service and tools.
+ASAN_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -g -O1
+check-asan:
+	sh tests/fuzz/asan.sh "$(FUZZ_CC)" "$(ASAN_FLAGS)"
+
+valgrind: all
+	python3 tests/fuzz/valgrind.py
+
+.PHONY: fuzz-build fuzz fuzz-smoke check-asan valgrind
