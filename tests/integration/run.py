@@ -46,6 +46,7 @@ MODULES = [
     "test_spaceapi_cids",	# recordView.cid against the fixtures
     "test_hostile_input",	# bodies, HTTP, queries, syntax vectors
     "test_hostile_tokens",	# token-failure roles x every endpoint
+    "test_fault_identity",	# PLC down, slow, garbage, odd keys
     "test_fault_crash",		# SIGKILLed workers lose no write
     "test_log",			# what the log must never hold
 ]
