@@ -9,10 +9,15 @@
  * the lock up front and waits at most busy_timeout for it instead of
  * failing half way with SQLITE_BUSY on lock upgrade.
  */
+#include <sys/file.h>
+
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -141,6 +146,8 @@ static const char *const db_sql[DB_STMT_MAX] = {
 struct db {
 	sqlite3		*conn;
 	sqlite3_stmt	*stmt[DB_STMT_MAX];
+	int		 wlock;		/* fd of <db>-wlock, or -1 */
+	int		 locked;	/* we hold wlock */
 };
 
 /*
@@ -206,6 +213,34 @@ db_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/*
+ * The workers' writer queue. SQLite's busy handler polls, sleeping 1 ms
+ * and more between tries, so workers that contend for the write lock
+ * mostly sleep while the lock is free. Workers therefore take an flock
+ * on <db>-wlock around each write transaction: the kernel wakes the
+ * next writer the moment the last one commits, and releases the lock
+ * of a worker that dies. Other processes (atspacectl) still meet the
+ * busy timeout, which bounds how long a queued worker can wait.
+ */
+static void
+db_writer_lock(struct db *db)
+{
+	if (db->wlock == -1 || db->locked)
+		return;
+	while (flock(db->wlock, LOCK_EX) == -1 && errno == EINTR)
+		continue;
+	db->locked = 1;
+}
+
+static void
+db_writer_unlock(struct db *db)
+{
+	if (!db->locked)
+		return;
+	flock(db->wlock, LOCK_UN);
+	db->locked = 0;
+}
+
 /* Runs one of the argument-less transaction statements. */
 static int
 db_exec(struct db *db, enum db_stmt s, struct xerr *err)
@@ -213,12 +248,20 @@ db_exec(struct db *db, enum db_stmt s, struct xerr *err)
 	sqlite3_stmt	*st;
 	int		 rc;
 
+	if (s == DB_STMT_BEGIN)
+		db_writer_lock(db);
 	if ((st = db_stmt(db, s, err)) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	db_done(st);
+		rc = SQLITE_NOMEM;
+	else {
+		rc = sqlite3_step(st);
+		db_done(st);
+	}
+	/* After a failed COMMIT the transaction is open until ROLLBACK. */
+	if (s == DB_STMT_ROLLBACK || sqlite3_get_autocommit(db->conn))
+		db_writer_unlock(db);
 	if (rc != SQLITE_DONE) {
-		db_fail(db, rc, db_sql[s], err);
+		if (st != NULL)
+			db_fail(db, rc, db_sql[s], err);
 		return -1;
 	}
 	return 0;
@@ -348,12 +391,14 @@ struct db *
 db_open(const struct config *cfg, char *errbuf, size_t errsz)
 {
 	struct db	*db;
+	char		 lock[4096];
 	int		 rc;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		snprintf(errbuf, errsz, "db_open: out of memory");
 		return NULL;
 	}
+	db->wlock = -1;
 	rc = sqlite3_open_v2(cfg->db_path, &db->conn, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -363,6 +408,11 @@ db_open(const struct config *cfg, char *errbuf, size_t errsz)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
+	if (snprintf(lock, sizeof(lock), "%s-wlock", cfg->db_path) <
+	    (int)sizeof(lock))
+		db->wlock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (db->wlock == -1)
+		log_warn("writer lock %s, writes will poll instead", lock);
 	if (db_configure(db, cfg, errbuf, errsz) == -1 ||
 	    db_migrate(db, errbuf, errsz) == -1)
 		goto fail;
@@ -382,6 +432,8 @@ db_close(struct db *db)
 	for (i = 0; i < DB_STMT_MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->conn);
+	if (db->wlock != -1)
+		close(db->wlock);
 	free(db);
 }
 

@@ -6,6 +6,7 @@
  * only a document that parsed into a usable key is ever stored, so a
  * garbage answer cannot poison the cache.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,50 @@
 #include "xerr.h"
 
 #define IDENTITY_DOC_MAX	(64 * 1024)	/* a DID document is small */
+#define IDENTITY_MEM_SLOTS	64		/* keys kept in memory */
+#define IDENTITY_MEM_TTL	300		/* seconds, at most */
+
+/*
+ * Keys this worker used lately, so that a request does not read and
+ * parse the document from SQLite: trusted for the shorter of
+ * did_cache_ttl and IDENTITY_MEM_TTL from when they were loaded.
+ */
+struct identity_mem {
+	char		 did[2049];
+	struct pubkey	 key;
+	int64_t		 until;		/* ms */
+};
 
 struct identity {
 	const struct config	*cfg;
 	struct db		*db;
 	CURL			*curl;
+	struct identity_mem	 mem[IDENTITY_MEM_SLOTS];
 };
+
+static struct identity_mem *
+identity_mem_slot(struct identity *id, const char *did)
+{
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+
+	for (; *did != '\0'; did++)
+		h = (h ^ (unsigned char)*did) * 16777619u;
+	return &id->mem[h % IDENTITY_MEM_SLOTS];
+}
+
+static void
+identity_mem_put(struct identity *id, const char *did,
+    const struct pubkey *key, int64_t now)
+{
+	struct identity_mem	*m = identity_mem_slot(id, did);
+	int64_t			 ttl = id->cfg->did_cache_ttl;
+
+	if (ttl > IDENTITY_MEM_TTL)
+		ttl = IDENTITY_MEM_TTL;
+	snprintf(m->did, sizeof(m->did), "%s", did);
+	m->key = *key;
+	m->until = now + ttl * 1000;
+}
 
 struct identity_buf {
 	char	*data;
@@ -110,11 +149,7 @@ identity_fetch(struct identity *id, const char *url, struct identity_buf *b,
 	if (rc != CURLE_OK) {
 		log_warnx("fetch DID document failed url=%s reason=\"%s\"",
 		    url, curl_easy_strerror(rc));
-		/*
-		 * CURLOPT_MAXFILESIZE refuses a declared Content-Length
-		 * before any byte reaches identity_write.
-		 */
-		if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		if (b->too_big)
 			return xerr_set(err, 401, "AuthenticationRequired",
 			    "could not resolve iss did: document too large");
 		return xerr_set(err, 401, "AuthenticationRequired",
@@ -184,12 +219,21 @@ identity_key(struct identity *id, const char *did, int fresh,
 
 	*cached = 0;
 	if (!fresh) {
+		struct identity_mem	*m = identity_mem_slot(id, did);
+
+		if (now < m->until && strcmp(m->did, did) == 0) {
+			*key = m->key;
+			*cached = 1;
+			metrics_did_cache(1);
+			return 0;
+		}
 		switch (db_didcache_get(id->db, did,
 		    now - (int64_t)id->cfg->did_cache_ttl * 1000, &doc, err)) {
 		case DB_OK:
 			rc = jwt_didoc_key(doc, strlen(doc), did, key, err);
 			free(doc);
 			if (rc == 0) {
+				identity_mem_put(id, did, key, now);
 				*cached = 1;
 				metrics_did_cache(1);
 				return 0;
@@ -212,6 +256,7 @@ identity_key(struct identity *id, const char *did, int fresh,
 	}
 	/* A failed cache write costs a refetch later, not this request. */
 	db_didcache_put(id->db, did, b.data, now, NULL);
+	identity_mem_put(id, did, key, now);
 	rc = 0;
 out:
 	free(b.data);

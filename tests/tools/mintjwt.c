@@ -76,7 +76,8 @@ enum mint_opt {
 	OPT_DER,
 	OPT_JTI,
 	OPT_PUB,
-	OPT_GENKEY
+	OPT_GENKEY,
+	OPT_COUNT
 };
 
 static const struct option mint_opts[] = {
@@ -95,6 +96,7 @@ static const struct option mint_opts[] = {
 	{ "jti",	required_argument,	NULL,	OPT_JTI },
 	{ "pub",	no_argument,		NULL,	OPT_PUB },
 	{ "genkey",	no_argument,		NULL,	OPT_GENKEY },
+	{ "count",	required_argument,	NULL,	OPT_COUNT },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -104,7 +106,7 @@ mint_usage(void)
 	fprintf(stderr, "usage: mintjwt --alg ES256K|ES256 --key HEX "
 	    "--iss DID --aud DID [--lxm NSID]\n"
 	    "\t[--exp UNIX] [--iat UNIX | --no-iat] [--typ T | --no-typ]\n"
-	    "\t[--high-s] [--der] [--jti X]\n"
+	    "\t[--high-s] [--der] [--jti X] [--count N]\n"
 	    "       mintjwt --pub --alg ES256K|ES256 --key HEX\n"
 	    "       mintjwt --genkey\n");
 	exit(2);
@@ -445,6 +447,7 @@ int
 main(int argc, char *argv[])
 {
 	struct mint	 m;
+	long long	 count = 1, i;
 	int		 c;
 
 	memset(&m, 0, sizeof(m));
@@ -506,6 +509,11 @@ main(int argc, char *argv[])
 		case OPT_GENKEY:
 			m.mode = MINT_GENKEY;
 			break;
+		case OPT_COUNT:
+			/* Benchmarks: N tokens, one a line, each its own jti. */
+			if ((count = mint_int(optarg)) < 1)
+				errx(2, "--count wants a positive number");
+			break;
 		default:
 			mint_usage();
 		}
@@ -523,6 +531,7 @@ main(int argc, char *argv[])
 	if (m.mode == MINT_PUB)
 		mint_pub(&m);
 	else
-		mint_token(&m);
+		for (i = 0; i < count; i++)
+			mint_token(&m);
 	return 0;
 }
