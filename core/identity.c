@@ -149,7 +149,11 @@ identity_fetch(struct identity *id, const char *url, struct identity_buf *b,
 	if (rc != CURLE_OK) {
 		log_warnx("fetch DID document failed url=%s reason=\"%s\"",
 		    url, curl_easy_strerror(rc));
-		if (b->too_big)
+		/*
+		 * CURLOPT_MAXFILESIZE refuses a declared Content-Length
+		 * before any byte reaches identity_write.
+		 */
+		if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			return xerr_set(err, 401, "AuthenticationRequired",
 			    "could not resolve iss did: document too large");
 		return xerr_set(err, 401, "AuthenticationRequired",
