@@ -151,3 +151,58 @@ valgrind: all
 	python3 tests/fuzz/valgrind.py
 
 .PHONY: fuzz-build fuzz fuzz-smoke check-asan valgrind
+
+# The administration tool (issue 7): ctl/, linked against the core for
+# the configuration, syntax checks, TIDs, strict JSON and CIDs.
+CTL_SRC := $(wildcard ctl/*.c)
+CTL_OBJ := $(CTL_SRC:%.c=build/%.o)
+
+all: atspacectl
+
+build/ctl/%.o: ctl/%.c $(wildcard ctl/*.h core/*.h)
+	@mkdir -p build/ctl
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ictl -c -o $@ $<
+
+atspacectl: $(CTL_OBJ) build/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) build/libcore.a $(LIBS)
+
+clean: clean-atspacectl
+clean-atspacectl:
+	rm -f atspacectl
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the two programs, their
+# manual pages, and the deploy/ examples under share/atspace, with the
+# example units pointing at PREFIX's binaries. make uninstall removes
+# exactly those files.
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/atspace
+DOCDIR	 = $(PREFIX)/share/doc/atspace
+SHARE_FILES = atspace.conf.example nginx.conf lighttpd.conf \
+	      atspace.service atspace.socket spawn-fcgi.sh
+
+install: atspace-fcgi atspacectl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 atspace-fcgi atspacectl $(DESTDIR)$(BINDIR)
+	install -m 0644 man/atspace-fcgi.8 man/atspacectl.8 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/atspace.conf.5 $(DESTDIR)$(MANDIR)/man5
+	for f in $(SHARE_FILES); do \
+		sed 's|/usr/local|$(PREFIX)|g' deploy/$$f \
+		    >$(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
+		chmod 0644 $(DESTDIR)$(SHAREDIR)/$$f; \
+	done
+	chmod 0755 $(DESTDIR)$(SHAREDIR)/spawn-fcgi.sh
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/atspace-fcgi $(DESTDIR)$(BINDIR)/atspacectl
+	rm -f $(DESTDIR)$(MANDIR)/man8/atspace-fcgi.8 \
+	    $(DESTDIR)$(MANDIR)/man8/atspacectl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/atspace.conf.5
+	for f in $(SHARE_FILES); do rm -f $(DESTDIR)$(SHAREDIR)/$$f; done
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+.PHONY: install uninstall clean-atspacectl
