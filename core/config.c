@@ -39,6 +39,9 @@ struct config_key {
 };
 
 #define CONFIG_LINE_MAX	1024
+/* Images a browser shows without running anything (no SVG). */
+#define CONFIG_BLOB_TYPES \
+	"image/png,image/jpeg,image/gif,image/webp,image/avif,image/heic"
 #define CONFIG_ENV_MAX	64
 
 static const struct config_key config_keys[] = {
@@ -70,6 +73,13 @@ static const struct config_key config_keys[] = {
 	    0, 0 },
 	{ "allow_root", CONFIG_BOOL, offsetof(struct config, allow_root),
 	    0, 0 },
+	{ "blob_types", CONFIG_STR, offsetof(struct config, blob_types),
+	    0, 0 },
+	{ "blob_dir", CONFIG_STR, offsetof(struct config, blob_dir), 0, 0 },
+	{ "blob_grace", CONFIG_INT, offsetof(struct config, blob_grace),
+	    0, INT_MAX },
+	{ "maint_interval", CONFIG_INT,
+	    offsetof(struct config, maint_interval), 1, 86400 },
 };
 
 #define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -320,11 +330,69 @@ config_env(struct config *cfg, char *err, size_t errsz)
 }
 
 /*
+ * True when s is a MIME type as blob_types lists it: lower-case
+ * "type/subtype" of letters, digits and !#$&^_.+- (RFC 6838 names).
+ */
+static int
+config_is_mime(const char *s, size_t len)
+{
+	size_t	 i, slash = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '/' && slash == 0 && i > 0)
+			slash = i;
+		else if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) &&
+		    strchr("!#$&^_.+-", s[i]) == NULL)
+			return 0;
+	}
+	return slash > 0 && slash + 1 < len;
+}
+
+/*
+ * Checks blob_types and puts blob_dir beside db_path when unset.
+ * Returns 0, or -1 with a message in err.
+ */
+static int
+config_blob_check(struct config *cfg, char *err, size_t errsz)
+{
+	const char	*p, *e, *slash;
+	size_t		 n;
+
+	if (cfg->blob_types == NULL) {
+		snprintf(err, errsz, "config_check: out of memory");
+		return -1;
+	}
+	for (p = cfg->blob_types; ; p = e + 1) {
+		e = strchr(p, ',');
+		n = e == NULL ? strlen(p) : (size_t)(e - p);
+		if (!config_is_mime(p, n)) {
+			snprintf(err, errsz, "blob_types: \"%.*s\" is not a"
+			    " lower-case type/subtype", (int)(n > 200 ? 200 :
+			    n), p);
+			return -1;
+		}
+		if (e == NULL)
+			break;
+	}
+	if (cfg->blob_dir != NULL)
+		return 0;
+	slash = strrchr(cfg->db_path, '/');
+	n = slash == NULL ? 0 : (size_t)(slash - cfg->db_path) + 1;
+	if (asprintf(&cfg->blob_dir, "%.*sblobs", (int)n, cfg->db_path) == -1) {
+		cfg->blob_dir = NULL;
+		snprintf(err, errsz, "config_check: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Checks what a single key cannot: presence and formats. Returns 0,
  * or -1 with a message in err.
  */
 static int
-config_check(const struct config *cfg, char *err, size_t errsz)
+config_check(struct config *cfg, char *err, size_t errsz)
 {
 	if (cfg->db_path == NULL || cfg->plc_url == NULL ||
 	    cfg->space_type == NULL || cfg->uri_scheme == NULL) {
@@ -358,6 +426,8 @@ config_check(const struct config *cfg, char *err, size_t errsz)
 		    "with http:// or https://", cfg->plc_url);
 		return -1;
 	}
+	if (config_blob_check(cfg, err, errsz) == -1)
+		return -1;
 	if (cfg->workers < 1 || cfg->workers > 256) {
 		snprintf(err, errsz, "workers: %d is not from 1 to 256",
 		    cfg->workers);
@@ -394,6 +464,10 @@ config_init(struct config *cfg)
 	cfg->durability = CONFIG_DURABILITY_FULL;
 	cfg->space_type = strdup("rsvp.atmo.event.space");
 	cfg->allow_root = 0;
+	cfg->blob_types = strdup(CONFIG_BLOB_TYPES);
+	cfg->blob_dir = NULL;		/* config_check: beside db_path */
+	cfg->blob_grace = 86400;
+	cfg->maint_interval = 600;
 }
 
 /*
@@ -422,6 +496,9 @@ config_release(struct config *cfg)
 	free(cfg->plc_url);
 	free(cfg->space_type);
 	free(cfg->uri_scheme);
+	free(cfg->blob_types);
+	free(cfg->blob_dir);
+	cfg->blob_types = cfg->blob_dir = NULL;
 	cfg->service_did = cfg->db_path = cfg->socket = NULL;
 	cfg->plc_url = cfg->space_type = cfg->uri_scheme = NULL;
 }

@@ -31,6 +31,10 @@ struct config {
 	int	 durability;		/* enum config_durability, default FULL */
 	char	*space_type;		/* default createSpace type */
 	int	 allow_root;		/* run as root anyway, default 0 */
+	char	*blob_types;		/* uploadBlob MIME allow-list, "a,b" */
+	char	*blob_dir;		/* default: "blobs" beside db_path */
+	int	 blob_grace;		/* seconds an orphan blob is kept */
+	int	 maint_interval;	/* seconds between maintenance passes */
 };
 
 /* Sets every field to its default. */

@@ -53,6 +53,28 @@ enum db_stmt {
 	DB_STMT_DIDCACHE_GET,
 	DB_STMT_DIDCACHE_PUT,
 	DB_STMT_DIDCACHE_DELETE,
+	/* Invites, blobs and maintenance (issue 4). */
+	DB_STMT_INVITE_INSERT,
+	DB_STMT_INVITE_GET,
+	DB_STMT_INVITE_REVOKE,
+	DB_STMT_INVITE_USE,
+	DB_STMT_INVITE_LIST,
+	DB_STMT_INVITE_LIST_AFTER,
+	DB_STMT_MEMBER_IS,
+	DB_STMT_RECORD_ID,
+	DB_STMT_RECORD_BLOB_CLEAR,
+	DB_STMT_RECORD_BLOB_ADD,
+	DB_STMT_BLOB_UPSERT,
+	DB_STMT_BLOB_GET,
+	DB_STMT_BLOB_LIST,
+	DB_STMT_BLOB_LIST_AFTER,
+	DB_STMT_BLOB_LIST_BY,
+	DB_STMT_BLOB_LIST_BY_AFTER,
+	DB_STMT_MAINT_GET,
+	DB_STMT_MAINT_SET,
+	DB_STMT_BLOB_COLLECT,
+	DB_STMT_BLOB_GONE_LIST,
+	DB_STMT_BLOB_GONE_CLEAR,
 	DB_STMT_MAX
 };
 
@@ -141,6 +163,84 @@ static const char *const db_sql[DB_STMT_MAX] = {
 	    " ON CONFLICT (did) DO UPDATE SET doc = excluded.doc,"
 	    " fetched_at = excluded.fetched_at",
 	[DB_STMT_DIDCACHE_DELETE] = "DELETE FROM did_cache WHERE did = ?",
+	/* Invites, blobs and maintenance (issue 4). */
+	[DB_STMT_INVITE_INSERT] =
+	    "INSERT INTO invite (space_id, token_hash, kind, created_by,"
+	    " created_at, expires_at, max_uses, note)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	[DB_STMT_INVITE_GET] =
+	    "SELECT i.id, i.space_id, i.token_hash, i.kind, i.created_by,"
+	    " i.created_at, i.expires_at, i.max_uses, i.used_count,"
+	    " i.revoked_at, i.note, s.owner_did, s.type, s.skey"
+	    " FROM invite i JOIN space s ON s.id = i.space_id"
+	    " WHERE i.token_hash = ?",
+	[DB_STMT_INVITE_REVOKE] =
+	    "UPDATE invite SET revoked_at = ?2"
+	    " WHERE id = ?1 AND revoked_at IS NULL",
+	[DB_STMT_INVITE_USE] =
+	    "UPDATE invite SET used_count = used_count + 1 WHERE id = ?",
+	[DB_STMT_INVITE_LIST] =
+	    "SELECT id, space_id, token_hash, kind, created_by, created_at,"
+	    " expires_at, max_uses, used_count, revoked_at, note FROM invite"
+	    " WHERE space_id = ?1 AND (?2 OR revoked_at IS NULL)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_INVITE_LIST_AFTER] =
+	    "SELECT id, space_id, token_hash, kind, created_by, created_at,"
+	    " expires_at, max_uses, used_count, revoked_at, note FROM invite"
+	    " WHERE space_id = ?1 AND (?2 OR revoked_at IS NULL)"
+	    " AND (created_at, id) < (?3, ?4)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_MEMBER_IS] =
+	    "SELECT 1 FROM member WHERE space_id = ? AND did = ?",
+	[DB_STMT_RECORD_ID] =
+	    "SELECT id FROM record WHERE space_id = ? AND collection = ?"
+	    " AND author_did = ? AND rkey = ?",
+	[DB_STMT_RECORD_BLOB_CLEAR] =
+	    "DELETE FROM record_blob WHERE record_id = ?",
+	/* No row when the space has no such blob: the caller's 400. */
+	[DB_STMT_RECORD_BLOB_ADD] =
+	    "INSERT OR IGNORE INTO record_blob (record_id, space_id, cid)"
+	    " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM blob"
+	    "  WHERE space_id = ?2 AND cid = ?3)",
+	[DB_STMT_BLOB_UPSERT] =
+	    "INSERT INTO blob (space_id, cid, mime_type, size, author_did,"
+	    " created_at, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+	    " ON CONFLICT (space_id, cid) DO UPDATE SET"
+	    " mime_type = excluded.mime_type,"
+	    " uploaded_at = excluded.uploaded_at",
+	[DB_STMT_BLOB_GET] =
+	    "SELECT id, mime_type, size, author_did, created_at FROM blob"
+	    " WHERE space_id = ? AND cid = ?",
+	[DB_STMT_BLOB_LIST] =
+	    "SELECT id, cid, mime_type, size, author_did, created_at"
+	    " FROM blob WHERE space_id = ?1"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_BLOB_LIST_AFTER] =
+	    "SELECT id, cid, mime_type, size, author_did, created_at"
+	    " FROM blob WHERE space_id = ?1 AND (created_at, id) < (?3, ?4)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_BLOB_LIST_BY] =
+	    "SELECT id, cid, mime_type, size, author_did, created_at"
+	    " FROM blob WHERE space_id = ?1 AND author_did = ?2"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_BLOB_LIST_BY_AFTER] =
+	    "SELECT id, cid, mime_type, size, author_did, created_at"
+	    " FROM blob WHERE space_id = ?1 AND author_did = ?2"
+	    " AND (created_at, id) < (?3, ?4)"
+	    " ORDER BY created_at DESC, id DESC LIMIT ?5",
+	[DB_STMT_MAINT_GET] = "SELECT last_run FROM maint WHERE name = ?",
+	[DB_STMT_MAINT_SET] =
+	    "INSERT INTO maint (name, last_run) VALUES (?, ?)"
+	    " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
+	[DB_STMT_BLOB_COLLECT] =
+	    "DELETE FROM blob WHERE id IN (SELECT b.id FROM blob b"
+	    " WHERE b.uploaded_at < ?1 AND NOT EXISTS (SELECT 1"
+	    "  FROM record_blob r WHERE r.space_id = b.space_id"
+	    "  AND r.cid = b.cid) LIMIT ?2)",
+	[DB_STMT_BLOB_GONE_LIST] =
+	    "SELECT g.cid FROM blob_gone g"
+	    " WHERE NOT EXISTS (SELECT 1 FROM blob b WHERE b.cid = g.cid)",
+	[DB_STMT_BLOB_GONE_CLEAR] = "DELETE FROM blob_gone",
 };
 
 struct db {
@@ -967,4 +1067,508 @@ db_ping(struct db *db)
 		return 0;
 	log_error("db_ping: %s (%d)", sqlite3_errmsg(db->conn), rc);
 	return -1;
+}
+
+/*
+ * Invites, blobs and maintenance (issue 4). The multi-step work here
+ * is driven from core/invite.c and core/blob.c through db_txn_*, since
+ * a blob's file must be renamed into place, or out of it, while the
+ * write lock is held.
+ */
+
+int
+db_txn_begin(struct db *db, struct xerr *err)
+{
+	return db_exec(db, DB_STMT_BEGIN, err);
+}
+
+int
+db_txn_commit(struct db *db, struct xerr *err)
+{
+	if (db_exec(db, DB_STMT_COMMIT, err) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_txn_rollback(struct db *db)
+{
+	db_rollback(db);
+}
+
+/* Binds v, or NULL when v is 0 (the "not set" of struct db_invite). */
+static void
+db_bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+enum db_result
+db_invite_create(struct db *db, struct db_invite *inv, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, DB_STMT_INVITE_INSERT, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, inv->space_id);
+	db_bind_text(st, 2, inv->token_hash);
+	db_bind_text(st, 3, inv->kind);
+	db_bind_text(st, 4, inv->created_by);
+	sqlite3_bind_int64(st, 5, inv->created_at);
+	db_bind_opt(st, 6, inv->expires_at);
+	db_bind_opt(st, 7, inv->max_uses);
+	db_bind_text(st, 8, inv->note);
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1) {
+		db_done(st);
+		return DB_ERROR;
+	}
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, "db_invite_create", err);
+		db_rollback(db);
+		return DB_ERROR;
+	}
+	if (sqlite3_changes(db->conn) == 0) {
+		db_rollback(db);
+		return DB_EXISTS;
+	}
+	inv->id = sqlite3_last_insert_rowid(db->conn);
+	if (db_txn_commit(db, err) == -1)
+		return DB_ERROR;
+	return DB_OK;
+}
+
+/* Fills the invite columns 0..10 shared by the get and list queries. */
+static void
+db_invite_columns(sqlite3_stmt *st, struct db_invite *inv)
+{
+	inv->id = sqlite3_column_int64(st, 0);
+	inv->space_id = sqlite3_column_int64(st, 1);
+	snprintf(inv->token_hash, sizeof(inv->token_hash), "%s",
+	    db_text(st, 2));
+	snprintf(inv->kind, sizeof(inv->kind), "%s", db_text(st, 3));
+	snprintf(inv->created_by, sizeof(inv->created_by), "%s",
+	    db_text(st, 4));
+	inv->created_at = sqlite3_column_int64(st, 5);
+	inv->expires_at = sqlite3_column_int64(st, 6);
+	inv->max_uses = sqlite3_column_int64(st, 7);
+	inv->used_count = sqlite3_column_int64(st, 8);
+	inv->revoked_at = sqlite3_column_int64(st, 9);
+}
+
+enum db_result
+db_invite_get(struct db *db, const char *token_hash, struct db_invite *inv,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	memset(inv, 0, sizeof(*inv));
+	if ((st = db_stmt(db, DB_STMT_INVITE_GET, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, token_hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		db_invite_columns(st, inv);
+		snprintf(inv->owner, sizeof(inv->owner), "%s", db_text(st, 11));
+		snprintf(inv->type, sizeof(inv->type), "%s", db_text(st, 12));
+		snprintf(inv->key, sizeof(inv->key), "%s", db_text(st, 13));
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL &&
+		    (inv->note = db_column_dup(st, 10)) == NULL)
+			res = (xerr_internal(err), DB_ERROR);
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_fail(db, rc, "db_invite_get", err);
+	db_done(st);
+	return res;
+}
+
+void
+db_invite_release(struct db_invite *inv)
+{
+	free(inv->note);
+	inv->note = NULL;
+}
+
+enum db_result
+db_invite_revoke(struct db *db, int64_t id, int64_t now, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, DB_STMT_INVITE_REVOKE, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return db_write1(db, st, "db_invite_revoke", err);
+}
+
+/* Runs st, already bound, inside the caller's transaction. */
+static enum db_result
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what,
+    struct xerr *err)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, what, err);
+	return DB_OK;
+}
+
+enum db_result
+db_invite_use(struct db *db, int64_t id, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, DB_STMT_INVITE_USE, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st, "db_invite_use", err);
+}
+
+struct db_list4_arg {
+	union {
+		int	(*invite)(void *, const struct db_invite *);
+		int	(*blob)(void *, const struct db_blob *);
+	} fn;
+	void	*arg;
+};
+
+static int
+db_invite_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_list4_arg	*la = arg;
+	struct db_invite	 inv;
+
+	memset(&inv, 0, sizeof(inv));
+	db_invite_columns(st, &inv);
+	/* Borrowed for the call only. */
+	inv.note = (char *)(uintptr_t)db_text(st, 10);
+	return la->fn.invite(la->arg, &inv);
+}
+
+enum db_result
+db_invite_list(struct db *db, int64_t space_id, int include_revoked,
+    const struct db_cursor *cur, int limit,
+    int (*fn)(void *, const struct db_invite *), void *arg,
+    struct xerr *err)
+{
+	struct db_list4_arg	 la = { .fn.invite = fn, .arg = arg };
+	sqlite3_stmt		*st;
+
+	st = db_stmt(db, cur->set ? DB_STMT_INVITE_LIST_AFTER :
+	    DB_STMT_INVITE_LIST, err);
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	sqlite3_bind_int(st, 2, include_revoked != 0);
+	sqlite3_bind_int64(st, 3, cur->time);
+	sqlite3_bind_int64(st, 4, cur->id);
+	sqlite3_bind_int(st, 5, limit);
+	return db_list(db, st, "db_invite_list", db_invite_row, &la, err);
+}
+
+enum db_result
+db_member_is(struct db *db, int64_t space_id, const char *did,
+    int *is_member, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	*is_member = 0;
+	if ((st = db_stmt(db, DB_STMT_MEMBER_IS, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, did);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*is_member = 1;
+	else if (rc != SQLITE_DONE)
+		res = db_fail(db, rc, "db_member_is", err);
+	db_done(st);
+	return res;
+}
+
+enum db_result
+db_member_join(struct db *db, int64_t space_id, const char *did,
+    const char *added_by, int64_t now, struct xerr *err)
+{
+	return db_member_insert(db, space_id, did, added_by, now, err);
+}
+
+/* The id of put's record, inside the transaction that wrote it. */
+static enum db_result
+db_record_id(struct db *db, const struct db_put *put, int64_t *id,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	if ((st = db_stmt(db, DB_STMT_RECORD_ID, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, put->space_id);
+	db_bind_text(st, 2, put->collection);
+	db_bind_text(st, 3, put->author);
+	db_bind_text(st, 4, put->rkey);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else
+		res = db_fail(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc,
+		    "db_record_id", err);
+	db_done(st);
+	return res;
+}
+
+/* Replaces record id's blob rows with cids; see db_record_put_refs. */
+static enum db_result
+db_record_refs(struct db *db, int64_t space_id, int64_t id,
+    char (*cids)[64], size_t ncids, size_t *missing, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	if ((st = db_stmt(db, DB_STMT_RECORD_BLOB_CLEAR, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if (db_step_done(db, st, "db_record_refs", err) != DB_OK)
+		return DB_ERROR;
+	for (i = 0; i < ncids; i++) {
+		if ((st = db_stmt(db, DB_STMT_RECORD_BLOB_ADD, err)) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, space_id);
+		db_bind_text(st, 3, cids[i]);
+		if (db_step_done(db, st, "db_record_refs", err) != DB_OK)
+			return DB_ERROR;
+		if (sqlite3_changes(db->conn) == 0) {
+			*missing = i;
+			return DB_NOTFOUND;
+		}
+	}
+	return DB_OK;
+}
+
+enum db_result
+db_record_put_refs(struct db *db, const struct db_put *put,
+    char (*cids)[64], size_t ncids, size_t *missing, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_ERROR;
+	int64_t		 id = 0;
+
+	if (db_exec(db, DB_STMT_BEGIN, err) == -1)
+		return DB_ERROR;
+	if ((res = db_record_swap(db, put, err)) != DB_OK)
+		goto out;
+	res = DB_ERROR;
+	st = db_stmt(db, put->replace ? DB_STMT_RECORD_UPSERT :
+	    DB_STMT_RECORD_INSERT, err);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, put->space_id);
+	db_bind_text(st, 2, put->collection);
+	db_bind_text(st, 3, put->author);
+	db_bind_text(st, 4, put->rkey);
+	db_bind_text(st, 5, put->body);
+	db_bind_text(st, 6, put->cid);
+	sqlite3_bind_int64(st, 7, put->now);
+	if (db_step_done(db, st, "db_record_put_refs", err) != DB_OK)
+		goto out;
+	if (!put->replace && sqlite3_changes(db->conn) == 0) {
+		res = DB_EXISTS;
+		goto out;
+	}
+	if (db_record_id(db, put, &id, err) != DB_OK)
+		goto out;
+	if ((res = db_record_refs(db, put->space_id, id, cids, ncids,
+	    missing, err)) != DB_OK)
+		goto out;
+	res = DB_ERROR;
+	if (db_exec(db, DB_STMT_COMMIT, err) == -1)
+		goto out;
+	res = DB_OK;
+out:
+	if (res != DB_OK)
+		db_rollback(db);
+	return res;
+}
+
+enum db_result
+db_blob_put(struct db *db, const struct db_blob *b, int64_t now,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, DB_STMT_BLOB_UPSERT, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, b->space_id);
+	db_bind_text(st, 2, b->cid);
+	db_bind_text(st, 3, b->mime_type);
+	sqlite3_bind_int64(st, 4, b->size);
+	db_bind_text(st, 5, b->author);
+	sqlite3_bind_int64(st, 6, now);
+	return db_step_done(db, st, "db_blob_put", err);
+}
+
+enum db_result
+db_blob_get(struct db *db, int64_t space_id, const char *cid,
+    struct db_blob *b, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	memset(b, 0, sizeof(*b));
+	if ((st = db_stmt(db, DB_STMT_BLOB_GET, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, cid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		b->id = sqlite3_column_int64(st, 0);
+		b->space_id = space_id;
+		b->cid = strdup(cid);
+		b->mime_type = db_column_dup(st, 1);
+		b->size = sqlite3_column_int64(st, 2);
+		b->author = db_column_dup(st, 3);
+		b->created_at = sqlite3_column_int64(st, 4);
+		if (b->cid == NULL || b->mime_type == NULL || b->author == NULL)
+			res = (xerr_internal(err), DB_ERROR);
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_fail(db, rc, "db_blob_get", err);
+	db_done(st);
+	if (res == DB_ERROR)
+		db_blob_release(b);
+	return res;
+}
+
+void
+db_blob_release(struct db_blob *b)
+{
+	free((char *)(uintptr_t)b->cid);
+	free((char *)(uintptr_t)b->mime_type);
+	free((char *)(uintptr_t)b->author);
+	b->cid = b->mime_type = b->author = NULL;
+}
+
+static int
+db_blob_row(sqlite3_stmt *st, void *arg)
+{
+	struct db_list4_arg	*la = arg;
+	struct db_blob		 b;
+
+	b.id = sqlite3_column_int64(st, 0);
+	b.space_id = 0;
+	b.cid = db_text(st, 1);
+	b.mime_type = db_text(st, 2);
+	b.size = sqlite3_column_int64(st, 3);
+	b.author = db_text(st, 4);
+	b.created_at = sqlite3_column_int64(st, 5);
+	return la->fn.blob(la->arg, &b);
+}
+
+enum db_result
+db_blob_list(struct db *db, int64_t space_id, const char *author,
+    const struct db_cursor *cur, int limit,
+    int (*fn)(void *, const struct db_blob *), void *arg, struct xerr *err)
+{
+	static const enum db_stmt which[2][2] = {
+		{ DB_STMT_BLOB_LIST, DB_STMT_BLOB_LIST_AFTER },
+		{ DB_STMT_BLOB_LIST_BY, DB_STMT_BLOB_LIST_BY_AFTER },
+	};
+	struct db_list4_arg	 la = { .fn.blob = fn, .arg = arg };
+	sqlite3_stmt		*st;
+
+	st = db_stmt(db, which[author != NULL][cur->set != 0], err);
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, space_id);
+	if (author != NULL)
+		db_bind_text(st, 2, author);
+	sqlite3_bind_int64(st, 3, cur->time);
+	sqlite3_bind_int64(st, 4, cur->id);
+	sqlite3_bind_int(st, 5, limit);
+	return db_list(db, st, "db_blob_list", db_blob_row, &la, err);
+}
+
+enum db_result
+db_maint_claim(struct db *db, const char *name, int64_t now,
+    int64_t interval, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc, recent = 0;
+
+	if ((st = db_stmt(db, DB_STMT_MAINT_GET, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		recent = now - sqlite3_column_int64(st, 0) < interval;
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "db_maint_claim", err);
+	if (recent)
+		return DB_EXISTS;
+	if ((st = db_stmt(db, DB_STMT_MAINT_SET, err)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now);
+	return db_step_done(db, st, "db_maint_claim", err);
+}
+
+enum db_result
+db_blob_collect(struct db *db, int64_t before, int limit, int *n,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+
+	*n = 0;
+	if ((st = db_stmt(db, DB_STMT_BLOB_COLLECT, err)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, limit);
+	if (db_step_done(db, st, "db_blob_collect", err) != DB_OK)
+		return DB_ERROR;
+	*n = sqlite3_changes(db->conn);
+	return DB_OK;
+}
+
+enum db_result
+db_blob_gone(struct db *db, int (*fn)(void *, const char *), void *arg,
+    struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	enum db_result	 res = DB_OK;
+	int		 rc;
+
+	if ((st = db_stmt(db, DB_STMT_BLOB_GONE_LIST, err)) == NULL)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, db_text(st, 0)) == -1) {
+			res = DB_ERROR;
+			break;
+		}
+	if (res == DB_OK && rc != SQLITE_DONE)
+		res = db_fail(db, rc, "db_blob_gone", err);
+	db_done(st);
+	if (res != DB_OK)
+		return res;
+	if ((st = db_stmt(db, DB_STMT_BLOB_GONE_CLEAR, err)) == NULL)
+		return DB_ERROR;
+	return db_step_done(db, st, "db_blob_gone", err);
 }

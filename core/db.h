@@ -195,4 +195,132 @@ enum db_result	db_didcache_delete(struct db *db, const char *did,
 /* Reads the space table; 0 when the database answered, else -1. */
 int		db_ping(struct db *db);
 
+/*
+ * Invites, blobs and maintenance (issue 4).
+ *
+ * Work that spans the database and the file system (storing a blob,
+ * the orphan pass, redeeming an invite) runs between db_txn_begin and
+ * db_txn_commit; the functions marked "inside a transaction" open none
+ * of their own. db_txn_rollback does nothing when none is open.
+ */
+
+int		db_txn_begin(struct db *db, struct xerr *err);
+int		db_txn_commit(struct db *db, struct xerr *err);
+void		db_txn_rollback(struct db *db);
+
+/* An invite; times in ms, 0 for "not set" (no expiry, no limit...). */
+struct db_invite {
+	int64_t	 id;
+	int64_t	 space_id;
+	char	 token_hash[65];
+	char	 kind[16];
+	char	 created_by[2049];
+	int64_t	 created_at;
+	int64_t	 expires_at;
+	int64_t	 max_uses;
+	int64_t	 used_count;
+	int64_t	 revoked_at;
+	char	*note;			/* see each function */
+	/* The invite's space; filled by db_invite_get only. */
+	char	 owner[2049];
+	char	 type[318];
+	char	 key[513];
+};
+
+/*
+ * Stores inv (id ignored, set on success; note borrowed). Returns
+ * DB_OK, DB_EXISTS (the hash is taken) or DB_ERROR.
+ */
+enum db_result	db_invite_create(struct db *db, struct db_invite *inv,
+		    struct xerr *err);
+/*
+ * Reads the invite whose hash is token_hash, with its space, into inv
+ * (note malloc'd; release with db_invite_release). Returns DB_OK,
+ * DB_NOTFOUND or DB_ERROR.
+ */
+enum db_result	db_invite_get(struct db *db, const char *token_hash,
+		    struct db_invite *inv, struct xerr *err);
+void		db_invite_release(struct db_invite *inv);
+/* Sets revoked_at unless already set: revoking twice keeps the first. */
+enum db_result	db_invite_revoke(struct db *db, int64_t id, int64_t now,
+		    struct xerr *err);
+/* Counts one use; inside a transaction. */
+enum db_result	db_invite_use(struct db *db, int64_t id, struct xerr *err);
+/*
+ * A space's invites, newest first, with the cursor of db_space_list;
+ * rows as in the lists above (note borrowed for the call).
+ */
+enum db_result	db_invite_list(struct db *db, int64_t space_id,
+		    int include_revoked, const struct db_cursor *cur,
+		    int limit, int (*fn)(void *, const struct db_invite *),
+		    void *arg, struct xerr *err);
+
+/* Sets *is_member: whether did is a member (or the owner) of space_id. */
+enum db_result	db_member_is(struct db *db, int64_t space_id,
+		    const char *did, int *is_member, struct xerr *err);
+/* db_member_add inside a transaction. */
+enum db_result	db_member_join(struct db *db, int64_t space_id,
+		    const char *did, const char *added_by, int64_t now,
+		    struct xerr *err);
+
+/*
+ * db_record_put that also records the blobs the record references
+ * (cids[0..ncids), distinct), in the same transaction. Each must be a
+ * blob of put->space_id; the first that is not makes the write
+ * DB_NOTFOUND with *missing set to its index, and nothing is written.
+ */
+enum db_result	db_record_put_refs(struct db *db, const struct db_put *put,
+		    char (*cids)[64], size_t ncids, size_t *missing,
+		    struct xerr *err);
+
+struct db_blob {
+	int64_t		 id;
+	int64_t		 space_id;
+	const char	*cid;
+	const char	*mime_type;
+	int64_t		 size;
+	const char	*author;
+	int64_t		 created_at;
+};
+
+/*
+ * Stores a blob's metadata, or for one the space has already, its new
+ * MIME type and upload time; inside a transaction. Strings borrowed.
+ */
+enum db_result	db_blob_put(struct db *db, const struct db_blob *b,
+		    int64_t now, struct xerr *err);
+/*
+ * Reads the blob cid of space_id; the strings in b are malloc'd (free
+ * with db_blob_release). Returns DB_OK, DB_NOTFOUND or DB_ERROR.
+ */
+enum db_result	db_blob_get(struct db *db, int64_t space_id, const char *cid,
+		    struct db_blob *b, struct xerr *err);
+void		db_blob_release(struct db_blob *b);
+/* A space's blobs, newest first; author may be NULL. */
+enum db_result	db_blob_list(struct db *db, int64_t space_id,
+		    const char *author, const struct db_cursor *cur, int limit,
+		    int (*fn)(void *, const struct db_blob *), void *arg,
+		    struct xerr *err);
+
+/*
+ * Claims maintenance task name for this run: DB_OK when it last ran
+ * interval ms or more before now (or never) and is now marked as run,
+ * DB_EXISTS when it ran more recently; inside a transaction.
+ */
+enum db_result	db_maint_claim(struct db *db, const char *name, int64_t now,
+		    int64_t interval, struct xerr *err);
+/*
+ * Deletes up to limit blob rows uploaded before "before" that no record
+ * references; sets *n to how many. Inside a transaction.
+ */
+enum db_result	db_blob_collect(struct db *db, int64_t before, int limit,
+		    int *n, struct xerr *err);
+/*
+ * Calls fn with each CID whose rows are all gone (its file may go),
+ * then forgets every pending CID; inside a transaction.
+ */
+enum db_result	db_blob_gone(struct db *db,
+		    int (*fn)(void *, const char *cid), void *arg,
+		    struct xerr *err);
+
 #endif
