@@ -98,5 +98,19 @@ int	record_list(struct app *, struct call *, json_object **,
 	    struct xerr *);
 int	record_delete(struct app *, struct call *, json_object **,
 	    struct xerr *);
+int	invite_create(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	invite_list(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	invite_revoke(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	invite_redeem(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	blob_upload(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	blob_get(struct app *, struct call *, json_object **,
+	    struct xerr *);
+int	blob_list(struct app *, struct call *, json_object **,
+	    struct xerr *);
 
 #endif

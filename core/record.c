@@ -13,10 +13,12 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "blob.h"
 #include "cbor.h"
 #include "cursor.h"
 #include "db.h"
 #include "input.h"
+#include "invite.h"
 #include "json.h"
 #include "space.h"
 #include "syntax.h"
@@ -53,12 +55,34 @@ record_check_or_err(json_object *rec, const char *collection,
 }
 
 /*
+ * Writes put with the blob refs of its record (issue 4): a ref to a
+ * blob the space does not hold is a 400 naming the CID, checked inside
+ * the write so that the orphan pass cannot remove the blob between
+ * check and write. Returns db_record_put_refs's result, err set for
+ * DB_NOTFOUND and DB_ERROR.
+ */
+static enum db_result
+record_write(struct app *app, const struct db_put *put,
+    const struct blob_refs *refs, struct xerr *err)
+{
+	enum db_result	 res;
+	size_t		 missing = 0;
+
+	res = db_record_put_refs(app->db, put, refs->cid, refs->n, &missing,
+	    err);
+	if (res == DB_NOTFOUND)
+		xerr_invalid(err, "blob %s was not uploaded to this space",
+		    refs->cid[missing]);
+	return res;
+}
+
+/*
  * Stores put under a generated TID, retrying on the (unexpected) event
  * that the key is taken; writes the key used into rkey.
  */
 static int
-record_insert_fresh(struct app *app, struct db_put *put, char rkey[14],
-    struct xerr *err)
+record_insert_fresh(struct app *app, struct db_put *put,
+    const struct blob_refs *refs, char rkey[14], struct xerr *err)
 {
 	int	 i;
 
@@ -66,7 +90,7 @@ record_insert_fresh(struct app *app, struct db_put *put, char rkey[14],
 	put->rkey = rkey;
 	for (i = 0; i < RECORD_TID_TRIES; i++) {
 		tid_next(rkey);
-		switch (db_record_put(app->db, put, err)) {
+		switch (record_write(app, put, refs, err)) {
 		case DB_OK:
 			return 0;
 		case DB_EXISTS:
@@ -106,7 +130,7 @@ record_swap_or_err(const struct call *c, struct db_put *put,
 	return 0;
 }
 
-/* rsvp.atmo.space.putRecord */
+/* rsvp.atmo.space.putRecord: members; blob refs must be the space's. */
 int
 record_put(struct app *app, struct call *c, json_object **out,
     struct xerr *err)
@@ -114,11 +138,13 @@ record_put(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_put	 put = { 0 };
+	struct blob_refs refs = { 0 };
 	json_object	*rec = NULL;
 	const char	*s, *rkey;
 	char		 tid[14], cid[CBOR_CID_MAX];
 	int		 rc = -1;
 
+	memset(&sp, 0, sizeof(sp));
 	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
 	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
 	    input_string_or_err(c, "collection", INPUT_NSID, 1,
@@ -128,11 +154,12 @@ record_put(struct app *app, struct call *c, json_object **out,
 		return -1;
 	json_object_object_get_ex(c->input, "record", &rec);
 	if (record_check_or_err(rec, put.collection, err) == -1 ||
-	    cbor_record_cid(rec, cid, err) == -1)
-		return -1;
+	    cbor_record_cid(rec, cid, err) == -1 ||
+	    blob_refs_collect_or_err(rec, &refs, err) == -1)
+		goto out;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
-		return -1;
+		goto out;
 	put.space_id = sp.id;
 	put.author = c->caller;
 	put.cid = cid;
@@ -144,13 +171,13 @@ record_put(struct app *app, struct call *c, json_object **out,
 		goto out;
 	}
 	if (rkey == NULL) {
-		if (record_insert_fresh(app, &put, tid, err) == -1)
+		if (record_insert_fresh(app, &put, &refs, tid, err) == -1)
 			goto out;
 		rkey = tid;
 	} else {
 		put.rkey = rkey;
 		put.replace = 1;
-		switch (db_record_put(app->db, &put, err)) {
+		switch (record_write(app, &put, &refs, err)) {
 		case DB_OK:
 			break;
 		case DB_CONFLICT:
@@ -172,6 +199,7 @@ record_put(struct app *app, struct call *c, json_object **out,
 	    json_object_new_int64(c->now_ms));
 	rc = 0;
 out:
+	blob_refs_release(&refs);
 	db_space_release(&sp);
 	return rc;
 }
@@ -208,7 +236,7 @@ record_view(const char *space_uri, const char *collection,
 	return v;
 }
 
-/* rsvp.atmo.space.getRecord */
+/* rsvp.atmo.space.getRecord: member or read grant. */
 int
 record_get(struct app *app, struct call *c, json_object **out,
     struct xerr *err)
@@ -229,8 +257,7 @@ record_get(struct app *app, struct call *c, json_object **out,
 	    input_param_or_err(c, "author", INPUT_DID, 1, &author, err) == -1 ||
 	    input_param_or_err(c, "rkey", INPUT_RKEY, 1, &rkey, err) == -1)
 		return -1;
-	if (auth_require_or_err(app, c, err) == -1 ||
-	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+	if (invite_read_or_err(app, c, &uri, &sp, err) == -1)
 		return -1;
 	switch (db_record_get(app->db, sp.id, collection, author, rkey, &rec,
 	    err)) {
@@ -296,7 +323,10 @@ record_page_add(void *arg, const struct db_record_row *r)
 	return 0;
 }
 
-/* rsvp.atmo.space.listRecords: newest write first, cursor paging. */
+/*
+ * rsvp.atmo.space.listRecords: member or read grant; newest write
+ * first, cursor paging.
+ */
 int
 record_list(struct app *app, struct call *c, json_object **out,
     struct xerr *err)
@@ -319,8 +349,7 @@ record_list(struct app *app, struct call *c, json_object **out,
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
 		return -1;
-	if (auth_require_or_err(app, c, err) == -1 ||
-	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+	if (invite_read_or_err(app, c, &uri, &sp, err) == -1)
 		return -1;
 	space_uri_format(app, &sp, suri, sizeof(suri));
 	pg.space_uri = suri;

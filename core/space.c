@@ -16,6 +16,7 @@
 #include "cursor.h"
 #include "db.h"
 #include "input.h"
+#include "invite.h"
 #include "space.h"
 #include "syntax.h"
 #include "xerr.h"
@@ -231,7 +232,10 @@ space_uri_input_or_err(const struct call *c, const char *name, int query,
 	return input_space_uri_or_err(name, s, uri, err);
 }
 
-/* rsvp.atmo.space.getSpace: owner or member; appPolicy for the owner. */
+/*
+ * rsvp.atmo.space.getSpace: owner, member or read grant; appPolicy for
+ * the owner.
+ */
 int
 space_get(struct app *app, struct call *c, json_object **out,
     struct xerr *err)
@@ -242,8 +246,8 @@ space_get(struct app *app, struct call *c, json_object **out,
 
 	if (space_uri_input_or_err(c, "uri", 1, &uri, err) == -1)
 		return -1;
-	if (auth_require_or_err(app, c, err) == -1 ||
-	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
+	/* A member's JWT or a read grant (issue 4). */
+	if (invite_read_or_err(app, c, &uri, &sp, err) == -1)
 		return -1;
 	view = space_view(app, &sp, strcmp(sp.owner, c->caller) == 0);
 	db_space_release(&sp);

@@ -57,6 +57,13 @@ static const struct xrpc_method xrpc_methods[] = {
 	{ "rsvp.atmo.space.getRecord", XRPC_QUERY, record_get },
 	{ "rsvp.atmo.space.listRecords", XRPC_QUERY, record_list },
 	{ "rsvp.atmo.space.deleteRecord", XRPC_PROCEDURE, record_delete },
+	{ "rsvp.atmo.space.uploadBlob", XRPC_UPLOAD, blob_upload },
+	{ "rsvp.atmo.space.getBlob", XRPC_QUERY, blob_get },
+	{ "rsvp.atmo.space.listBlobs", XRPC_QUERY, blob_list },
+	{ "rsvp.atmo.invite.create", XRPC_PROCEDURE, invite_create },
+	{ "rsvp.atmo.invite.list", XRPC_QUERY, invite_list },
+	{ "rsvp.atmo.invite.revoke", XRPC_PROCEDURE, invite_revoke },
+	{ "rsvp.atmo.invite.redeem", XRPC_PROCEDURE, invite_redeem },
 };
 
 #define XRPC_PREFIX	"/xrpc/"

@@ -43,6 +43,7 @@
 
 #include <fcgiapp.h>
 
+#include "blob.h"
 #include "config.h"
 #include "health.h"
 #include "log.h"
@@ -638,6 +639,7 @@ worker_pass(struct app *app, FCGX_Request *conns, int listen_fd,
     const sigset_t *idle)
 {
 	static int	 start;
+	struct timespec	 tick = { 0, 0 };
 	struct pollfd	 pfd[WORKER_CONNS + 1];
 	int		 map[WORKER_CONNS + 1];
 	int		 i, k, n = 0, free_slot = -1;
@@ -661,7 +663,9 @@ worker_pass(struct app *app, FCGX_Request *conns, int listen_fd,
 	}
 	for (k = 0; k < n; k++)
 		pfd[k].revents = 0;
-	if (ppoll(pfd, (nfds_t)n, NULL, idle) == -1) {
+	/* Wake at least once per maint_interval for blob_maintain. */
+	tick.tv_sec = worker_cfg->maint_interval;
+	if (ppoll(pfd, (nfds_t)n, &tick, idle) == -1) {
 		if (errno != EINTR)
 			fatal("worker: ppoll");
 		return worker_stop ? -1 : 0;
@@ -706,8 +710,9 @@ worker_run(const struct config *cfg, int listen_fd, int slot)
 		fatalx("worker: %s", err);
 	log_debug("worker ready slot=%d", slot);
 
+	/* Between requests, never under one: the core's own upkeep. */
 	while (worker_pass(app, conns, listen_fd, &idle) == 0)
-		continue;
+		blob_maintain(app, (int64_t)time(NULL) * 1000);
 
 	log_debug("worker stopping slot=%d", slot);
 	for (i = 0; i < WORKER_CONNS; i++)
