@@ -48,6 +48,7 @@ MODULES = [
     "test_hostile_tokens",	# token-failure roles x every endpoint
     "test_fault_identity",	# PLC down, slow, garbage, odd keys
     "test_fault_stop",		# SIGTERM under load drops nothing
+    "test_fault_storage",	# full disk, held write lock
     "test_fault_crash",		# SIGKILLed workers lose no write
     "test_health",		# _health, _metrics (issue 7)
     "test_lighttpd",		# one request set via nginx and lighttpd
@@ -55,6 +56,8 @@ MODULES = [
     "test_ctl",			# atspacectl against the live service
     "test_systemd",		# the units parse, sandboxing is there
     "test_install",		# make install / uninstall into a DESTDIR
+    "test_invites",		# invites and read grants (issue 4)
+    "test_blobs",		# blobs, refs, the orphan pass (issue 4)
     "test_log",			# what the log must never hold
 ]
 # The suite must finish well under three minutes; past this, give up.
