@@ -29,7 +29,7 @@ FCGI_OBJ := $(FCGI_SRC:%.c=build/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/tools/%)
 
-all: atspace-fcgi $(TOOL_BIN)
+all: atspace-fcgi $(TOOL_BIN) build/tools/libjwt-mint
 
 atspace-fcgi: $(FCGI_OBJ) build/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $(FCGI_OBJ) build/libcore.a $(LIBS)
@@ -57,6 +57,11 @@ build/tests/%: tests/unit/%.c tests/unit/unit.h build/libcore.a
 build/tools/%: tests/tools/%.c build/libcore.a
 	@mkdir -p build/tools
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libcore.a $(LIBS)
+
+# Without -Icore, so that <jwt.h> is libjwt's and not core/jwt.h.
+build/tools/libjwt-mint: tests/tools/libjwt/libjwt-mint.c
+	@mkdir -p build/tools
+	$(CC) -O2 -g $(WARN) -std=c11 -D_GNU_SOURCE -o $@ $< -ljwt -lcrypto
 
 unit: $(UNIT_BIN)
 

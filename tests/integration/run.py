@@ -37,6 +37,7 @@ MODULES = [
     "test_putrecord",
     "test_getrecord",
     "test_vectors",		# shared service-auth vectors, own services
+    "test_libjwt",		# tokens minted by libjwt, ES256 and HS256
     "test_concurrency",
     "test_spaceapi_roles",	# endpoint x role table, issue 3
     "test_spaceapi_rules",	# formats, check order, ats:// alias
