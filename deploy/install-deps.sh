@@ -5,7 +5,8 @@
 set -eu
 pkgs="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev
  libsqlite3-dev libjwt-dev libsecp256k1-dev libcurl4-openssl-dev
- libssl-dev nginx spawn-fcgi lighttpd python3 sqlite3 curl"
+ libssl-dev nginx spawn-fcgi lighttpd python3 sqlite3 curl
+ clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
