@@ -276,8 +276,6 @@ maint_check(struct ctl *ctl, int argc, char **argv)
 	    " || id || ' lacks its owner ' || owner_did FROM space s"
 	    " WHERE NOT EXISTS (SELECT 1 FROM member m"
 	    " WHERE m.space_id = s.id AND m.did = s.owner_did)", NULL);
-	ok &= maint_probe(ctl, arr, "records-have-cid", "SELECT 'record '"
-	    " || id || ' has no CID' FROM record WHERE cid IS NULL", NULL);
 	if (ctl->json && ctl_print_json(arr) != CTL_OK)
 		return CTL_FAIL;
 	return ok ? CTL_OK : CTL_FAIL;
