@@ -10,11 +10,11 @@
  * DID documents sit in the database's DID cache; nothing goes to the
  * network (the PLC URL is a closed loopback port). An input is
  *
- *	byte 0	method: index into xrpc_methods, or a path from the input
- *	byte 1	bits 0-1 caller (none, A, B, token text from the input),
+ *	byte 0	method: index into xrpc_methods, or a path from input
+ *	byte 1	bits 0-1 caller (none, A, B, token text from input),
  *		bit 2 the other HTTP method, bit 3 the input's content
  *		type, bit 4 no Content-Length
- *	then	query '\n' [path '\n'] [token '\n'] [content type '\n'] body
+ *	then	query '\n' [path '\n'] [token '\n'] [type '\n'] body
  *
  * A 500 is a finding: client input must never reach "internal error".
  */
@@ -42,7 +42,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fuzz_caller {
 	const char	*did;
 	unsigned char	 seckey[32];
-	char		*token[FUZZ_NMETHODS];	/* "Bearer ..." per method */
+	char		*token[FUZZ_NMETHODS];	/* "Bearer ...", by method */
 };
 
 static struct config	 fuzz_cfg;
