@@ -1,18 +1,22 @@
 # atspace: ISC licence, see README.md.
 """
 Helpers shared by the test_spaceapi_* scenarios (the rest of the space
-API, issue 3): one name per method, a token cache, a scene of four roles
+API, issue 3, and the blobs and invites of issue 4): one name per
+method, a token cache, a scene of four roles
 around one space, direct SQLite access for what HTTP cannot arrange
 (a thousand rows in one millisecond) or show (rows left behind), a
 small DAG-CBOR encoder to predict record CIDs, and the list of NSIDs
 the service routes, read out of core/xrpc.c.
 
-  NSID constants          CREATE, GET_SPACE, ... DELETE_RECORD, WHOAMI
+  NSID constants          CREATE, GET_SPACE, ... DELETE_RECORD, WHOAMI,
+                          UPLOAD_BLOB, GET_BLOB, LIST_BLOBS, INVITE_*
   Calls                   call(w, nsid, who, body=, query=): cached
                           tokens, so a long paging loop mints once
   Scene                   owner, member, removed member, stranger
   db_*                    read-write SQLite beside the running service
   dagcbor, cid_for        what a record's CID must be
+  cid_raw, blob_links     what a blob's CID must be; the blob refs of
+                          a record
   routed_nsids            the method table of core/xrpc.c
 """
 
@@ -43,6 +47,13 @@ PUT = P + "putRecord"
 GET = P + "getRecord"
 LIST_RECORDS = P + "listRecords"
 DELETE_RECORD = P + "deleteRecord"
+UPLOAD_BLOB = P + "uploadBlob"
+GET_BLOB = P + "getBlob"
+LIST_BLOBS = P + "listBlobs"
+INVITE_CREATE = "rsvp.atmo.invite.create"
+INVITE_LIST = "rsvp.atmo.invite.list"
+INVITE_REVOKE = "rsvp.atmo.invite.revoke"
+INVITE_REDEEM = "rsvp.atmo.invite.redeem"
 
 ROLES = ("owner", "member", "removed", "stranger")
 NO_SHARED = "no atproto-interop in the shared dir (set ATSPACE_SHARED)"
@@ -264,6 +275,26 @@ def cid_for(record):
     """CIDv1, dag-cbor codec, sha-256, base32: what recordView.cid is."""
     digest = hashlib.sha256(dagcbor(record)).digest()
     return "b" + b32_encode(b"\x01\x71\x12\x20" + digest)
+
+
+def cid_raw(data):
+    """CIDv1, raw codec, sha-256, base32: what a blob ref's $link is."""
+    return "b" + b32_encode(b"\x01\x55\x12\x20" +
+                            hashlib.sha256(data).digest())
+
+
+def blob_links(v):
+    """The $link of every blob ref ({"$type": "blob", "ref": {"$link":
+    CID}, ...}) anywhere in v, in document order: the CIDs putRecord
+    checks against the space's uploaded blobs."""
+    if isinstance(v, list):
+        return [c for x in v for c in blob_links(x)]
+    if not isinstance(v, dict):
+        return []
+    if v.get("$type") == "blob":
+        ref = v.get("ref")
+        return [ref.get("$link")] if isinstance(ref, dict) else []
+    return [c for x in v.values() for c in blob_links(x)]
 
 
 # The method table.

@@ -16,7 +16,9 @@ is checked against the database, read-only: no table may change.
   putrecord-6   records that round-trip exactly (tests/fixtures/
                 records-valid.json, where "or400" marks a record the
                 service may refuse instead; then the interop data-model
-                fixtures, whose CIDs must match when one is returned)
+                fixtures, whose CIDs must match when one is returned;
+                a fixture with a blob ref is 400 naming the CID, since
+                no such blob was uploaded to the space)
   putrecord-7   records outside the atproto data model are 400
                 (tests/fixtures/records-invalid.json, nesting depth, then
                 the interop data-model-invalid list)
@@ -27,6 +29,7 @@ import time
 
 from harness import (TID_RE, Skip, db_count, expect, expect_error,
                      expect_ok, expect_same, fixture, shared_json)
+from spaceapi_util import blob_links
 
 PUT = "rsvp.atmo.space.putRecord"
 COLL = "com.example.put"
@@ -266,6 +269,10 @@ def round_trip(w, owner, uri):
         if fx is None:
             raise Skip(NO_SHARED)
         for f in fx:
+            links = blob_links(f["json"])
+            if links:
+                refused_blob_ref(w, owner, uri, f["json"], links)
+                continue
             rk = expect_ack(w.put(owner, uri, COLL, f["json"]),
                             owner)["rkey"]
             got = read_back(w, owner, uri, COLL, owner.did, rk)
@@ -273,6 +280,18 @@ def round_trip(w, owner, uri):
             if "cid" in got:
                 expect(got["cid"] == f["cid"], "cid %r, want %s" % (
                     got["cid"], f["cid"]))
+
+
+def refused_blob_ref(w, owner, uri, rec, links):
+    """A fixture with blob refs names blobs never uploaded to this
+    space (issue 4): putRecord refuses it, 400 naming the first such
+    CID, and writes nothing."""
+    with w.unchanged():
+        r = w.put(owner, uri, COLL, rec)
+    expect_error(r, 400, "InvalidRequest")
+    msg = r.json["message"]
+    expect(links[0] in msg, "message %r does not name the blob %s" % (
+        msg, links[0]))
 
 
 def data_model(w, owner, uri):

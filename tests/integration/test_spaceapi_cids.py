@@ -7,7 +7,9 @@ record's DAG-CBOR encoding, computed on write and stored.
           data-model-fixtures.json in the shared dir): each "json" put
           as a record; getRecord, listRecords and the stored row all
           carry the fixture's "cid". First, spaceapi_util's encoder
-          must agree with the fixtures, since cid-2 trusts it
+          must agree with the fixtures, since cid-2 trusts it. A
+          fixture with a blob ref names a blob this space never had:
+          400 naming its CID (issue 4), nothing stored
   cid-2   records built here: key order of the input does not matter,
           DAG-CBOR's length-first key order, integer head sizes, strings
           and nesting; each CID equal to spaceapi_util.cid_for
@@ -22,8 +24,9 @@ import base64
 
 from harness import (NSID_RE, Skip, expect, expect_error, expect_ok,
                      shared_json)
-from spaceapi_util import (CREATE, GET, LIST_RECORDS, NO_SHARED, PUT, call,
-                           cid_for, dagcbor, db_rows, db_space_id, ok)
+from spaceapi_util import (CREATE, GET, LIST_RECORDS, NO_SHARED, PUT,
+                           blob_links, call, cid_for, dagcbor, db_rows,
+                           db_space_id, ok)
 
 FIXTURES = "atproto-interop/data-model/data-model-fixtures.json"
 COLL = "com.example.cid"
@@ -49,6 +52,18 @@ def collection_for(rec):
     return None
 
 
+def refused(w, owner, uri, coll, rkey, rec, cid):
+    """A fixture whose blob ref names a blob never uploaded to this
+    space: putRecord is 400 naming that CID (issue 4), and no record,
+    hence no CID, is stored."""
+    with w.unchanged():
+        r = call(w, PUT, owner, body={"spaceUri": uri, "collection": coll,
+                                      "rkey": rkey, "record": rec})
+    expect_error(r, 400, "InvalidRequest")
+    expect(cid in r.json["message"], "message %r does not name the blob "
+           "%s" % (r.json["message"], cid))
+
+
 def fixtures(w, owner, uri, sid):
     fx = shared_json(FIXTURES)
     with w.case("cid-1.1", "the test's own DAG-CBOR encoder agrees with "
@@ -62,13 +77,19 @@ def fixtures(w, owner, uri, sid):
                    i)
             expect(cid_for(f["json"]) == f["cid"], "fixture %d: cid" % i)
     for i, f in enumerate(fx or [], 2):
-        with w.case("cid-1.%d" % i, "fixture %d: getRecord, listRecords "
-                    "and the row carry its cid" % (i - 2)):
+        what = ("a blob ref not uploaded here is 400 naming the CID"
+                if blob_links(f["json"]) else
+                "getRecord, listRecords and the row carry its cid")
+        with w.case("cid-1.%d" % i, "fixture %d: %s" % (i - 2, what)):
             coll = collection_for(f["json"])
             if coll is None:
                 raise Skip("its $type %r is not an NSID, so no collection "
                            "can accept it" % f["json"].get("$type"))
             rkey = "fx%d" % (i - 2)
+            links = blob_links(f["json"])
+            if links:
+                refused(w, owner, uri, coll, rkey, f["json"], links[0])
+                continue
             put(w, owner, uri, coll, rkey, f["json"])
             v = view(w, owner, uri, coll, rkey)
             expect(v.get("cid") == f["cid"], "getRecord cid %r, want %s" %
