@@ -6,30 +6,37 @@ string parameter is checked by its lexicon format before any lookup,
 400; the check order is validate, authenticate (401), find the space
 (404), authorize (403); a stranger learns nothing about records; the
 ats:// alias addresses the same space everywhere a space URI is taken,
-and views always say at://.
+and views always say at://. Issue 4's methods follow the same rules:
+uploadBlob takes spaceUri in the query beside its raw body, and the
+integer fields of invite.create take no strings.
 
   rules-1   SPEC covers every routed NSID (core/xrpc.c)
   rules-2   each parameter x each malformed value: 400 naming it,
             nothing written; JSON values that are not strings too
   rules-3   each required parameter missing: 400 naming it
   rules-4   each query parameter given twice: 400
+  rules-5   redeem's token: a malformed one is the one 400 InvalidInvite
+            answer an unknown token gets (issue 4), not a format error
   order-1   malformed input without a token, or with a garbage token,
             is 400; good input without a token is 401, and so is an
             unknown space without a token or with a garbage one; an
             unknown space is 404 for a stranger
   order-2   a stranger gets byte-identical 403s whether the record (or
-            the collection) exists or not
+            the collection, or the blob) exists or not
   alias-1   every method taking a space URI, given the ats:// form,
             acts on the same space; views say at://
 """
 
+import os
 import re
 
 from harness import expect, expect_error, expect_ok, expect_same
 from spaceapi_util import (ADD, COLL, CREATE, DELETE_RECORD, DELETE_SPACE,
-                           GET, GET_SPACE, LEAVE, LIST_MEMBERS,
-                           LIST_RECORDS, LIST_SPACES, PUT, REMOVE, WHOAMI,
-                           Cast, Scene, alias, call, expect_okay,
+                           GET, GET_BLOB, GET_SPACE, INVITE_CREATE,
+                           INVITE_LIST, INVITE_REDEEM, INVITE_REVOKE,
+                           LEAVE, LIST_BLOBS, LIST_MEMBERS, LIST_RECORDS,
+                           LIST_SPACES, PUT, REMOVE, UPLOAD_BLOB, WHOAMI,
+                           Cast, Scene, alias, call, cid_raw, expect_okay,
                            fresh_did, ok, routed_nsids, unique,
                            unknown_space)
 
@@ -54,8 +61,25 @@ BAD = {
     "limit": ["0", "201", "x", "-1", ""],
     "cursor": ["x", "1.", "1.2.3"],
     "mcursor": ["x", "1.2", "1.notadid"],
+    "cid": ["bafy-not", "x", "b", "B" + "A" * 58, ""],
+    "bool": ["yes", "1", "True", "TRUE", ""],
+    "kind": ["admin", "Join", "join ", ""],
+    "access": ["member", "owner", ""],
+    "note": ["x" * 501],
+    "hash": ["xyz", "0" * 63, "0" * 65, "A" * 64, "g" * 64, ""],
+    "token": ["not a token", "A" * 42, "A" * 44, "A" * 42 + "=", ""],
+    # JSON integers: any JSON value, strings included. No floats: the
+    # body is refused before any field is read (not in the data model),
+    # so that answer cannot name a parameter.
+    "count": [0, -3, "2", True, None, [1], {}],
+    "future": [1000, -1, "tomorrow", True, None, {}],
 }
 NOT_STRINGS = [12, None, True, ["x"], {"a": "b"}]
+INTEGERS = ("count", "future")
+# Formats whose malformed strings get another error than InvalidRequest:
+# redeem answers every bad token alike, so a guess learns nothing.
+ERROR = {"token": "InvalidInvite"}
+BLOB = b"\x89PNG\r\n\x1a\n" + os.urandom(32)
 
 
 def q_space(sc):
@@ -104,13 +128,48 @@ SPEC = {
                                         "collection": COLL, "rkey": "o"}, [
         ("spaceUri", "space", True), ("collection", "nsid", True),
         ("rkey", "rkey", True)]),
+    UPLOAD_BLOB: ("UPLOAD", q_space, [("spaceUri", "space", True)]),
+    GET_BLOB: ("GET", lambda sc: {"spaceUri": sc.uri, "cid": sc.cid}, [
+        ("spaceUri", "space", True), ("cid", "cid", True)]),
+    LIST_BLOBS: ("GET", q_space, [
+        ("spaceUri", "space", True), ("byUser", "did", False),
+        ("limit", "limit", False), ("cursor", "cursor", False)]),
+    INVITE_CREATE: ("POST", q_space, [
+        ("spaceUri", "space", True), ("kind", "kind", False),
+        ("accessLevel", "access", False), ("expiresAt", "future", False),
+        ("maxUses", "count", False), ("note", "note", False)]),
+    INVITE_LIST: ("GET", q_space, [
+        ("spaceUri", "space", True), ("includeRevoked", "bool", False),
+        ("limit", "limit", False), ("cursor", "cursor", False)]),
+    # tokenHash first: the invite, not spaceUri, decides whose it is, so
+    # an unknown spaceUri is no 404 (order-1 asks that only of a first
+    # parameter naming the space).
+    INVITE_REVOKE: ("POST", lambda sc: {"tokenHash": sc.hash,
+                                        "spaceUri": sc.uri}, [
+        ("tokenHash", "hash", True), ("spaceUri", "space", False)]),
+    INVITE_REDEEM: ("POST", lambda sc: {"token": sc.token}, [
+        ("token", "token", True)]),
 }
 
 
 def send(w, nsid, who, inp, **kw):
-    if SPEC[nsid][0] == "GET":
+    """inp as the method takes it: query, JSON body, or, for uploadBlob,
+    the query beside a raw body."""
+    method = SPEC[nsid][0]
+    if method == "GET":
         return call(w, nsid, who, query=inp, **kw)
+    if method == "UPLOAD":
+        return call(w, nsid, who, body=BLOB, query=inp, ctype="image/png",
+                    **kw)
     return call(w, nsid, who, body=inp, **kw)
+
+
+def expect_answer(nsid, r):
+    """A 200: JSON, except getBlob's bytes."""
+    if nsid == GET_BLOB:
+        expect(r.status == 200 and r.body == BLOB, r.describe())
+    else:
+        expect_ok(r)
 
 
 def expect_names(r, name):
@@ -136,9 +195,11 @@ def formats(w, sc):
         short_name = nsid.rsplit(".", 1)[1]
         for name, fmt, _ in params:
             values = list(BAD[fmt])
-            if method == "POST":
+            if method == "POST" and fmt not in INTEGERS:
                 values += NOT_STRINGS
             for v in values:
+                if fmt in ERROR and isinstance(v, str):
+                    continue  # rules-5
                 i += 1
                 with w.case("rules-2.%d" % i, "%s %s=%r: 400 naming %s" % (
                         short_name, name, short(v), name)):
@@ -159,12 +220,13 @@ def formats(w, sc):
                     expect_names(send(w, nsid, owner, inp), name)
     i = 0
     for nsid, (method, build, params) in SPEC.items():
-        if method != "GET":
+        if method not in ("GET", "UPLOAD"):
             continue
         inp = build(sc)
         cursor = "5.did:plc:aaaa" if nsid == LIST_MEMBERS else "5.5"
         extra = {"limit": "5", "cursor": cursor, "scope": "member",
-                 "type": COLL, "owner": owner.did, "byUser": owner.did}
+                 "type": COLL, "owner": owner.did, "byUser": owner.did,
+                 "includeRevoked": "true"}
         for name, _, _ in params:
             i += 1
             with w.case("rules-4.%d" % i, "%s with %s twice: 400" % (
@@ -172,10 +234,28 @@ def formats(w, sc):
                 once = dict(inp)
                 once.setdefault(name, extra.get(name))
                 # Once is fine, so twice is what is refused.
-                expect_ok(call(w, nsid, owner, query=once))
+                expect_answer(nsid, send(w, nsid, owner, once))
                 pairs = list(once.items()) + [(name, once[name])]
-                expect_error(call(w, nsid, owner, query=pairs), 400,
+                expect_error(send(w, nsid, owner, pairs), 400,
                              "InvalidRequest")
+    tokens(w, sc)
+
+
+def tokens(w, sc):
+    """rules-5: the answer to a well-formed token nobody issued is the
+    answer to every malformed one."""
+    for i, v in enumerate(BAD["token"], 1):
+        with w.case("rules-5.%d" % i, "redeem token=%r: the 400 "
+                    "InvalidInvite of an unknown token" % short(v)):
+            unknown = call(w, INVITE_REDEEM, sc.cast.stranger,
+                           body={"token": "A" * 43})
+            expect_error(unknown, 400, "InvalidInvite")
+            with w.unchanged():
+                r = call(w, INVITE_REDEEM, sc.cast.stranger,
+                         body={"token": v})
+            expect_error(r, 400, "InvalidInvite")
+            expect(r.body == unknown.body, "answers differ: %s / %s" % (
+                r.describe(), unknown.describe()))
 
 
 def order(w, sc):
@@ -192,7 +272,7 @@ def order(w, sc):
                         "400" % (short_name, name, desc)):
                 with w.unchanged():
                     expect_error(send(w, nsid, None, bad, **kw), 400,
-                                 "InvalidRequest")
+                                 ERROR.get(fmt, "InvalidRequest"))
         i += 1
         with w.case("order-1.%d" % i, "%s: good input without a token is "
                     "401" % short_name):
@@ -229,6 +309,9 @@ def order(w, sc):
         ("deleteRecord of an existing and an absent rkey", DELETE_RECORD,
          {"spaceUri": sc.uri, "collection": COLL, "rkey": "m"},
          {"spaceUri": sc.uri, "collection": COLL, "rkey": "nope"}),
+        ("getBlob of an uploaded and an absent CID", GET_BLOB,
+         {"spaceUri": sc.uri, "cid": sc.cid},
+         {"spaceUri": sc.uri, "cid": cid_raw(b"absent")}),
     ]
     for j, (what, nsid, a, b) in enumerate(pairs, 1):
         for k, who in enumerate((stranger, sc.cast.removed)):
@@ -305,6 +388,36 @@ def aliases(w, cast):
     with case("an unknown space by ats:// is 404, not 400"):
         expect_error(call(w, WHOAMI, owner, query={
             "spaceUri": alias(unknown_space(owner.did))}), 404, "NotFound")
+    with case("uploadBlob by ats://, read by at://"):
+        data = b"GIF89a" + os.urandom(16)
+        j = ok(w, UPLOAD_BLOB, member, body=data, query={"spaceUri": a},
+               ctype="image/gif")
+        cid = j["blob"]["ref"]["$link"]
+        expect_same(cid, cid_raw(data), "cid")
+        r = call(w, GET_BLOB, owner, query={"spaceUri": sc.uri,
+                                            "cid": cid})
+        expect(r.status == 200 and r.body == data, r.describe())
+    with case("getBlob by ats://"):
+        r = call(w, GET_BLOB, member, query={"spaceUri": a, "cid": cid})
+        expect(r.status == 200 and r.body == data, r.describe())
+    with case("listBlobs by ats://"):
+        got = [b["cid"] for b in ok(w, LIST_BLOBS, owner, query={
+            "spaceUri": a})["blobs"]]
+        expect(got == [cid], "blobs %r" % got)
+    with case("invite.create by ats://: the inviteView says at://"):
+        j = ok(w, INVITE_CREATE, owner, body={"spaceUri": a})
+        expect_same(j["invite"]["spaceUri"], sc.uri, "spaceUri")
+        h = j["invite"]["tokenHash"]
+    with case("invite.list by ats://: spaceUri at://"):
+        got = [(v["tokenHash"], v["spaceUri"]) for v in ok(
+            w, INVITE_LIST, owner, query={"spaceUri": a})["invites"]]
+        expect(got == [(h, sc.uri)], "invites %r" % got)
+    with case("invite.revoke with an ats:// spaceUri: the same space"):
+        expect_okay(call(w, INVITE_REVOKE, owner, body={
+            "spaceUri": a, "tokenHash": h}))
+        got = [v.get("revokedAt") for v in ok(w, INVITE_LIST, owner, query={
+            "spaceUri": sc.uri, "includeRevoked": "true"})["invites"]]
+        expect(len(got) == 1 and got[0], "revokedAt %r" % got)
     with case("leaveSpace by ats://"):
         expect_okay(call(w, LEAVE, member, body={"spaceUri": a}))
         expect_same(ok(w, WHOAMI, member, query={"spaceUri": sc.uri}),
@@ -322,6 +435,11 @@ def aliases(w, cast):
 def run(w):
     cast = Cast(w)
     sc = Scene(w, cast)
+    # What getBlob, revoke and redeem name in their valid input.
+    sc.cid = ok(w, UPLOAD_BLOB, cast.owner, body=BLOB, query={
+        "spaceUri": sc.uri}, ctype="image/png")["blob"]["ref"]["$link"]
+    j = ok(w, INVITE_CREATE, cast.owner, body={"spaceUri": sc.uri})
+    sc.token, sc.hash = j["token"], j["invite"]["tokenHash"]
     formats(w, sc)
     order(w, sc)
     aliases(w, cast)
