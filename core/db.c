@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -248,6 +249,7 @@ struct db {
 	sqlite3_stmt	*stmt[DB_STMT_MAX];
 	int		 wlock;		/* fd of <db>-wlock, or -1 */
 	int		 locked;	/* we hold wlock */
+	int		 busy_ms;	/* the configured busy timeout */
 };
 
 /*
@@ -319,17 +321,36 @@ db_done(sqlite3_stmt *st)
  * mostly sleep while the lock is free. Workers therefore take an flock
  * on <db>-wlock around each write transaction: the kernel wakes the
  * next writer the moment the last one commits, and releases the lock
- * of a worker that dies. Other processes (atspacectl) still meet the
- * busy timeout, which bounds how long a queued worker can wait.
+ * of a worker that dies.
+ *
+ * The busy timeout bounds the whole wait, queue included: whatever the
+ * flock took is taken off the time BEGIN IMMEDIATE may then wait for
+ * SQLite's own lock (held by another process, say atspacectl). Writers
+ * queued behind one that waits out the timeout thus all answer within
+ * about one timeout, not one timeout each.
  */
+static int64_t
+db_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 db_writer_lock(struct db *db)
 {
+	int64_t	 t0, left;
+
 	if (db->wlock == -1 || db->locked)
 		return;
+	t0 = db_now_ms();
 	while (flock(db->wlock, LOCK_EX) == -1 && errno == EINTR)
 		continue;
 	db->locked = 1;
+	left = db->busy_ms - (db_now_ms() - t0);
+	sqlite3_busy_timeout(db->conn, left > 0 ? (int)left : 0);
 }
 
 static void
@@ -339,6 +360,7 @@ db_writer_unlock(struct db *db)
 		return;
 	flock(db->wlock, LOCK_UN);
 	db->locked = 0;
+	sqlite3_busy_timeout(db->conn, db->busy_ms);
 }
 
 /* Runs one of the argument-less transaction statements. */
@@ -451,6 +473,7 @@ db_configure(struct db *db, const struct config *cfg, char *errbuf,
 	char		 sql[128];
 	int		 wal = 0, rc, waited;
 
+	db->busy_ms = cfg->busy_timeout_ms;
 	sqlite3_busy_timeout(db->conn, cfg->busy_timeout_ms);
 	/*
 	 * Switching a new file to WAL needs an exclusive lock, and SQLite

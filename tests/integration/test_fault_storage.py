@@ -11,8 +11,9 @@ needs root; without it those cases skip and say so):
   storage-2  another process holds the write lock (sqlite3 BEGIN
              IMMEDIATE) past the busy timeout: a write waits about
              BUSY_MS, then 503 ServiceUnavailable; reads go on; queued
-             writers are bounded too (2.2, a known bug: a skip while it
-             lasts); after the lock goes, writes succeed, no worker stuck
+             writers share that timeout, except behind a busy worker
+             (2.2, a known limitation: a skip while it lasts); after
+             the lock goes, writes succeed, no worker stuck
 
 A database made read-only under a running service cannot be staged:
 the workers keep their read-write descriptors (chmod changes nothing
@@ -171,16 +172,22 @@ def held_lock(w, b):
     with w.case("storage-2.2", "three writes queued behind the lock each "
                 "answer within the busy timeout"):
         results, _ = locked_writes(b, 3)
-        slow = sorted(secs for _, secs in results if secs > busy * 2)
+        secs = sorted(s for _, s in results)
+        # Writers queued on other workers share one timeout (core/db.c
+        # takes the queue wait off the busy timeout): never 3 x busy.
+        expect(secs[-1] < busy * 2.5, "queued writers answered after %s "
+               "s (busy timeout %.1f s)" % (
+                   ", ".join("%.1f" % x for x in secs), busy))
+        slow = [x for x in secs if x > busy * 1.5]
         if slow:
-            # XXX: core/db.c's writer queue (flock on <db>-wlock) is
-            # waited for without a bound, before the busy timeout
-            # starts: the k-th queued writer answers after about k
-            # busy timeouts. Known bug, reported under issue 6.
-            raise harness.Skip("known bug: queued writers answered "
-                               "after %s s (busy timeout %.1f s)" % (
-                                   ", ".join("%.1f" % x for x in slow),
-                                   busy))
+            # XXX: a worker serves its connections one request at a
+            # time, so a write that nginx sent to a worker already
+            # waiting out the timeout starts its own wait after it:
+            # about two timeouts. Known limitation, README Caveats.
+            raise harness.Skip("known limitation: %d writes queued on a "
+                               "busy worker answered after %s s" % (
+                                   len(slow), ", ".join("%.1f" % x
+                                                        for x in slow)))
     with w.case("storage-2.3", "after the lock goes, writes succeed on "
                 "every worker"):
         for i in range(6):
