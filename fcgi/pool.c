@@ -280,6 +280,12 @@ pool_run(const struct config *cfg, int listen_fd)
 			stop_at = sent_at = now;
 			log_info("stopping workers=%d", live);
 			pool_signal_all(slots, n, SIGTERM);
+			/*
+			 * With the workers' copies closed too, the socket
+			 * goes: new connections are refused at once rather
+			 * than queued and reset when we exit.
+			 */
+			close(listen_fd);
 		}
 		if (stopping) {
 			if (live == 0)

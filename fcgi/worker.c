@@ -55,6 +55,8 @@
 #define WORKER_REQID_MAX	64	/* longest X-Request-Id we echo */
 #define WORKER_CONNS		64	/* connections held per worker */
 #define WORKER_CHUNK		65536	/* body read size */
+#define WORKER_LINGER_QUIET_MS	200	/* see worker_linger */
+#define WORKER_LINGER_MAX_MS	5000
 #define WORKER_HEAD_MAX		1280	/* response header block */
 
 /* Our copy of one request; FCGX_GetParam strings die at Finish. */
@@ -684,6 +686,66 @@ worker_pass(struct app *app, FCGX_Request *conns, int listen_fd,
 	return 0;
 }
 
+/*
+ * Whether connection fr has bytes waiting: the next request, or EOF.
+ */
+static int
+worker_has_input(const FCGX_Request *fr)
+{
+	struct pollfd	 p = { fr->ipcFd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * After a stop, before closing: nginx may have written a request into
+ * a kept-alive connection just before it could know we are going, and
+ * closing that connection would drop the request unread (a 502 for its
+ * client). So the worker, accepting no new connections, serves what
+ * arrives on those it holds and closes each right after its response
+ * (and whatever was queued behind it): nginx reads the response, then
+ * the end of the connection, and sends it nothing more. A connection
+ * quiet for WORKER_LINGER_QUIET_MS is closed as it is; the whole
+ * linger lasts at most WORKER_LINGER_MAX_MS. TERM and INT stay blocked
+ * here: a second stop changes nothing.
+ */
+static void
+worker_linger(struct app *app, FCGX_Request *conns)
+{
+	struct pollfd	 pfd[WORKER_CONNS];
+	struct timespec	 t0, now;
+	int		 map[WORKER_CONNS];
+	int		 i, k, n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (i = n = 0; i < WORKER_CONNS; i++) {
+			if (conns[i].ipcFd < 0)
+				continue;
+			pfd[n].fd = conns[i].ipcFd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			map[n++] = i;
+		}
+		if (n == 0 || poll(pfd, (nfds_t)n, WORKER_LINGER_QUIET_MS) <= 0)
+			return;
+		for (k = 0; k < n; k++) {
+			if (pfd[k].revents == 0)
+				continue;
+			i = map[k];
+			do
+				worker_next(app, &conns[i]);
+			while (conns[i].ipcFd >= 0 &&
+			    worker_has_input(&conns[i]));
+			worker_drop(&conns[i]);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000 > WORKER_LINGER_MAX_MS)
+			return;
+	}
+}
+
 void
 worker_run(const struct config *cfg, int listen_fd, int slot)
 {
@@ -715,6 +777,8 @@ worker_run(const struct config *cfg, int listen_fd, int slot)
 		blob_maintain(app, (int64_t)time(NULL) * 1000);
 
 	log_debug("worker stopping slot=%d", slot);
+	close(listen_fd);
+	worker_linger(app, conns);
 	for (i = 0; i < WORKER_CONNS; i++)
 		worker_drop(&conns[i]);
 	app_close(app);

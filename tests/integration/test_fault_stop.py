@@ -11,7 +11,7 @@ and nginx must never have seen a worker drop a request it had accepted
 
   stop-2   SIGTERM under load: the in-flight request's answer, exit
            status, acknowledged writes (2.1); nginx's view of the
-           upstream (2.2, a known bug: shows as a skip while it lasts)
+           upstream (2.2)
 """
 
 import json
@@ -141,12 +141,8 @@ def scenario(w, svc):
             log = f.read().decode("utf-8", "replace")
         dropped = [l for l in log.splitlines()
                    if any(d in l for d in DROPPED)]
-        if dropped:
-            # XXX: a worker told to stop closes its idle kept-alive
-            # connections; a request nginx wrote into one just before
-            # is reset unread (the client gets a 502, nothing is
-            # written). Known bug, reported under issue 6.
-            raise harness.Skip("known bug: %d requests reset unread by "
-                               "stopping workers (502 to the client, "
-                               "nothing written): %s" % (
-                                   len(dropped), dropped[0][:160]))
+        # fcgi/worker.c's worker_linger: a stopping worker serves what
+        # nginx already sent and closes each connection after a reply.
+        expect(not dropped, "%d requests reset unread by stopping "
+               "workers: %s" % (len(dropped), dropped[0][:160]
+                                if dropped else ""))
