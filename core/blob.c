@@ -512,35 +512,15 @@ blob_get(struct app *app, struct call *c, json_object **out,
 	return rc;
 }
 
-struct blob_page {
-	json_object	*blobs;
-	int		 limit;
-	int		 count;
-	int		 more;
-	int64_t		 last_time;
-	int64_t		 last_id;
-	struct xerr	*err;
-};
-
+/* db_blob_list callback: one blob's info per row, limit + 1 asked. */
 static int
 blob_page_add(void *arg, const struct db_blob *b)
 {
-	struct blob_page	*pg = arg;
-	json_object		*v;
+	struct cursor_page	*pg = arg;
 
-	if (pg->count == pg->limit) {
-		pg->more = 1;
+	if (cursor_page_full(pg))
 		return 0;
-	}
-	if ((v = blob_info(b)) == NULL ||
-	    json_object_array_add(pg->blobs, v) != 0) {
-		json_object_put(v);
-		return xerr_internal(pg->err);
-	}
-	pg->count++;
-	pg->last_time = b->created_at;
-	pg->last_id = b->id;
-	return 0;
+	return cursor_page_add(pg, blob_info(b), b->created_at, b->id, NULL);
 }
 
 /* rsvp.atmo.space.listBlobs: members, newest first, paged. */
@@ -551,45 +531,29 @@ blob_list(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_cursor cur;
-	struct blob_page pg = { 0 };
+	struct cursor_page pg = { 0 };
 	const char	*s, *by, *lim, *cs;
-	char		 next[64];
-	int		 rc = -1;
+	int		 limit, rc = -1;
 
 	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
 	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
 	    input_param_or_err(c, "byUser", INPUT_DID, 0, &by, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
-	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
 		return -1;
-	pg.err = err;
-	if ((pg.blobs = json_object_new_array()) == NULL) {
-		xerr_internal(err);
+	if (cursor_page_init(&pg, limit, 0, err) == -1 ||
+	    db_blob_list(app->db, sp.id, by, &cur, limit + 1,
+	    blob_page_add, &pg, err) != DB_OK ||
+	    cursor_page_finish(&pg, "blobs", out) == -1)
 		goto out;
-	}
-	if (db_blob_list(app->db, sp.id, by, &cur, pg.limit + 1,
-	    blob_page_add, &pg, err) != DB_OK)
-		goto out;
-	if ((*out = json_object_new_object()) == NULL) {
-		xerr_internal(err);
-		goto out;
-	}
-	json_object_object_add(*out, "blobs", pg.blobs);
-	pg.blobs = NULL;
-	if (pg.more) {
-		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
-		    NULL);
-		json_object_object_add(*out, "cursor",
-		    json_object_new_string(next));
-	}
 	rc = 0;
 out:
-	json_object_put(pg.blobs);
+	cursor_page_release(&pg);
 	db_space_release(&sp);
 	return rc;
 }

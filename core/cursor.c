@@ -2,8 +2,10 @@
 /*
  * Cursors are "<time>.<id>" or "<time>.<did>" in decimal: opaque to
  * clients, but strict here, since a cursor that parses loosely could
- * make a page skip or repeat rows.
+ * make a page skip or repeat rows. The page helpers own the shape every
+ * list response shares; each handler keeps its row rendering.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +87,72 @@ cursor_format(char *buf, size_t bufsz, int64_t time, int64_t id,
 	else
 		snprintf(buf, bufsz, "%lld.%lld", (long long)time,
 		    (long long)id);
+}
+
+int
+cursor_page_init(struct cursor_page *pg, int limit, int with_did,
+    struct xerr *err)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->limit = limit;
+	pg->with_did = with_did;
+	pg->err = err;
+	if ((pg->items = json_object_new_array()) == NULL)
+		return xerr_internal(err);
+	return 0;
+}
+
+int
+cursor_page_full(struct cursor_page *pg)
+{
+	if (pg->count == pg->limit)
+		pg->more = 1;
+	return pg->more;
+}
+
+int
+cursor_page_add(struct cursor_page *pg, json_object *v, int64_t time,
+    int64_t id, const char *did)
+{
+	assert(pg->count < pg->limit);
+	assert(!pg->with_did || did != NULL);
+	if (v == NULL || json_object_array_add(pg->items, v) != 0) {
+		json_object_put(v);
+		return xerr_internal(pg->err);
+	}
+	pg->count++;
+	pg->last_time = time;
+	pg->last_id = id;
+	if (pg->with_did)
+		snprintf(pg->last_did, sizeof(pg->last_did), "%s", did);
+	return 0;
+}
+
+int
+cursor_page_finish(struct cursor_page *pg, const char *key,
+    json_object **out)
+{
+	/* "<time>." and a DID of up to 2048 bytes. */
+	char	 next[24 + sizeof(pg->last_did)];
+
+	if ((*out = json_object_new_object()) == NULL)
+		return xerr_internal(pg->err);
+	json_object_object_add(*out, key, pg->items);
+	pg->items = NULL;
+	if (pg->more) {
+		cursor_format(next, sizeof(next), pg->last_time, pg->last_id,
+		    pg->with_did ? pg->last_did : NULL);
+		json_object_object_add(*out, "cursor",
+		    json_object_new_string(next));
+	}
+	return 0;
+}
+
+void
+cursor_page_release(struct cursor_page *pg)
+{
+	if (pg == NULL)
+		return;
+	json_object_put(pg->items);
+	pg->items = NULL;
 }

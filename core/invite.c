@@ -297,37 +297,23 @@ out:
 	return rc;
 }
 
+/* A list page and the space its invites are rendered against. */
 struct invite_page {
+	struct cursor_page pg;
 	const struct app *app;
 	const struct db_space *sp;
-	json_object	*invites;
-	int		 limit;
-	int		 count;
-	int		 more;
-	int64_t		 last_time;
-	int64_t		 last_id;
-	struct xerr	*err;
 };
 
+/* db_invite_list callback: one invite view per row, limit + 1 asked. */
 static int
 invite_page_add(void *arg, const struct db_invite *inv)
 {
-	struct invite_page	*pg = arg;
-	json_object		*v;
+	struct invite_page	*ip = arg;
 
-	if (pg->count == pg->limit) {
-		pg->more = 1;
+	if (cursor_page_full(&ip->pg))
 		return 0;
-	}
-	if ((v = invite_view(pg->app, pg->sp, inv)) == NULL ||
-	    json_object_array_add(pg->invites, v) != 0) {
-		json_object_put(v);
-		return xerr_internal(pg->err);
-	}
-	pg->count++;
-	pg->last_time = inv->created_at;
-	pg->last_id = inv->id;
-	return 0;
+	return cursor_page_add(&ip->pg, invite_view(ip->app, ip->sp, inv),
+	    inv->created_at, inv->id, NULL);
 }
 
 /* Parses an optional boolean query parameter: true or false. */
@@ -357,47 +343,31 @@ invite_list(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_cursor cur;
-	struct invite_page pg = { 0 };
+	struct invite_page ip = { 0 };
 	const char	*s, *lim, *cs;
-	char		 next[64];
-	int		 revoked, rc = -1;
+	int		 revoked, limit, rc = -1;
 
 	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
 	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
 	    invite_bool_or_err(c, "includeRevoked", &revoked, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
-	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_OWNER, &sp, err) == -1)
 		return -1;
-	pg.app = app;
-	pg.sp = &sp;
-	pg.err = err;
-	if ((pg.invites = json_object_new_array()) == NULL) {
-		xerr_internal(err);
+	ip.app = app;
+	ip.sp = &sp;
+	if (cursor_page_init(&ip.pg, limit, 0, err) == -1 ||
+	    db_invite_list(app->db, sp.id, revoked, &cur, limit + 1,
+	    invite_page_add, &ip, err) != DB_OK ||
+	    cursor_page_finish(&ip.pg, "invites", out) == -1)
 		goto out;
-	}
-	if (db_invite_list(app->db, sp.id, revoked, &cur, pg.limit + 1,
-	    invite_page_add, &pg, err) != DB_OK)
-		goto out;
-	if ((*out = json_object_new_object()) == NULL) {
-		xerr_internal(err);
-		goto out;
-	}
-	json_object_object_add(*out, "invites", pg.invites);
-	pg.invites = NULL;
-	if (pg.more) {
-		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
-		    NULL);
-		json_object_object_add(*out, "cursor",
-		    json_object_new_string(next));
-	}
 	rc = 0;
 out:
-	json_object_put(pg.invites);
+	cursor_page_release(&ip.pg);
 	db_space_release(&sp);
 	return rc;
 }

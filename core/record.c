@@ -245,7 +245,8 @@ record_view(const char *space_uri, const char *collection,
 	    json_object_new_string(r->author));
 	json_object_object_add(v, "rkey", json_object_new_string(r->rkey));
 	if (r->cid != NULL)
-		json_object_object_add(v, "cid", json_object_new_string(r->cid));
+		json_object_object_add(v, "cid",
+		    json_object_new_string(r->cid));
 	json_object_object_add(v, "record", body);
 	json_object_object_add(v, "createdAt",
 	    json_object_new_int64(r->created_at));
@@ -305,38 +306,23 @@ out:
 	return rc;
 }
 
+/* A listRecords page and what rendering its rows needs. */
 struct record_page {
+	struct cursor_page pg;
 	const char	*space_uri;
 	const char	*collection;
-	json_object	*records;
-	int		 limit;
-	int		 count;
-	int64_t		 last_time;	/* of the limit-th row */
-	int64_t		 last_id;
-	int		 more;		/* a row beyond the limit exists */
-	struct xerr	*err;
 };
 
 /* db_record_list callback: one recordView per row, limit + 1 asked. */
 static int
 record_page_add(void *arg, const struct db_record_row *r)
 {
-	struct record_page	*pg = arg;
-	json_object		*v;
+	struct record_page	*rp = arg;
 
-	if (pg->count == pg->limit) {
-		pg->more = 1;
+	if (cursor_page_full(&rp->pg))
 		return 0;
-	}
-	if ((v = record_view(pg->space_uri, pg->collection, r)) == NULL ||
-	    json_object_array_add(pg->records, v) != 0) {
-		json_object_put(v);
-		return xerr_internal(pg->err);
-	}
-	pg->count++;
-	pg->last_time = r->created_at;
-	pg->last_id = r->id;
-	return 0;
+	return cursor_page_add(&rp->pg, record_view(rp->space_uri,
+	    rp->collection, r), r->created_at, r->id, NULL);
 }
 
 /*
@@ -350,48 +336,33 @@ record_list(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_cursor cur;
-	struct record_page pg = { 0 };
+	struct record_page rp = { 0 };
 	const char	*s, *by, *lim, *cs;
-	char		 suri[3 * 2048], next[64];
-	int		 rc = -1;
+	char		 suri[3 * 2048];
+	int		 limit, rc = -1;
 
 	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
 	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
-	    input_param_or_err(c, "collection", INPUT_NSID, 1, &pg.collection,
+	    input_param_or_err(c, "collection", INPUT_NSID, 1, &rp.collection,
 	    err) == -1 ||
 	    input_param_or_err(c, "byUser", INPUT_DID, 0, &by, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
-	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
 		return -1;
 	if (invite_read_or_err(app, c, &uri, &sp, err) == -1)
 		return -1;
 	space_uri_format(app, &sp, suri, sizeof(suri));
-	pg.space_uri = suri;
-	pg.err = err;
-	if ((pg.records = json_object_new_array()) == NULL) {
-		xerr_internal(err);
+	rp.space_uri = suri;
+	if (cursor_page_init(&rp.pg, limit, 0, err) == -1 ||
+	    db_record_list(app->db, sp.id, rp.collection, by, &cur,
+	    limit + 1, record_page_add, &rp, err) != DB_OK ||
+	    cursor_page_finish(&rp.pg, "records", out) == -1)
 		goto out;
-	}
-	if (db_record_list(app->db, sp.id, pg.collection, by, &cur,
-	    pg.limit + 1, record_page_add, &pg, err) != DB_OK)
-		goto out;
-	if ((*out = json_object_new_object()) == NULL) {
-		xerr_internal(err);
-		goto out;
-	}
-	json_object_object_add(*out, "records", pg.records);
-	pg.records = NULL;
-	if (pg.more) {
-		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
-		    NULL);
-		json_object_object_add(*out, "cursor",
-		    json_object_new_string(next));
-	}
 	rc = 0;
 out:
-	json_object_put(pg.records);
+	cursor_page_release(&rp.pg);
 	db_space_release(&sp);
 	return rc;
 }

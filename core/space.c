@@ -259,37 +259,24 @@ space_get(struct app *app, struct call *c, json_object **out,
 	return 0;
 }
 
+/* A listSpaces page and who asks, since owners see appPolicy. */
 struct space_page {
+	struct cursor_page pg;
 	const struct app *app;
 	const char	*caller;
-	json_object	*spaces;
-	int		 limit;
-	int		 count;
-	int		 more;
-	int64_t		 last_time;
-	int64_t		 last_id;
-	struct xerr	*err;
 };
 
+/* db_space_list callback: one spaceView per row, limit + 1 asked. */
 static int
 space_page_add(void *arg, const struct db_space *sp)
 {
-	struct space_page	*pg = arg;
-	json_object		*v;
+	struct space_page	*spg = arg;
 
-	if (pg->count == pg->limit) {
-		pg->more = 1;
+	if (cursor_page_full(&spg->pg))
 		return 0;
-	}
-	v = space_view(pg->app, sp, strcmp(sp->owner, pg->caller) == 0);
-	if (v == NULL || json_object_array_add(pg->spaces, v) != 0) {
-		json_object_put(v);
-		return xerr_internal(pg->err);
-	}
-	pg->count++;
-	pg->last_time = sp->created_at;
-	pg->last_id = sp->id;
-	return 0;
+	return cursor_page_add(&spg->pg, space_view(spg->app, sp,
+	    strcmp(sp->owner, spg->caller) == 0), sp->created_at, sp->id,
+	    NULL);
 }
 
 /* rsvp.atmo.space.listSpaces: the caller's spaces, newest first. */
@@ -298,16 +285,15 @@ space_list(struct app *app, struct call *c, json_object **out,
     struct xerr *err)
 {
 	struct db_cursor cur;
-	struct space_page pg = { 0 };
+	struct space_page spg = { 0 };
 	const char	*scope, *type, *owner, *lim, *cs;
-	char		 next[64];
-	int		 owner_only, rc = -1;
+	int		 owner_only, limit, rc = -1;
 
 	if (input_param_or_err(c, "scope", INPUT_ANY, 0, &scope, err) == -1 ||
 	    input_param_or_err(c, "type", INPUT_NSID, 0, &type, err) == -1 ||
 	    input_param_or_err(c, "owner", INPUT_DID, 0, &owner, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
-	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 0, &cur, err) == -1)
 		return -1;
@@ -319,31 +305,18 @@ space_list(struct app *app, struct call *c, json_object **out,
 		return xerr_invalid(err, "scope must be member or owner");
 	if (auth_require_or_err(app, c, err) == -1)
 		return -1;
-	pg.app = app;
-	pg.caller = c->caller;
-	pg.err = err;
-	if ((pg.spaces = json_object_new_array()) == NULL)
-		return xerr_internal(err);
+	spg.app = app;
+	spg.caller = c->caller;
 	/* The lexicon ignores owner when scope=owner. */
-	if (db_space_list(app->db, c->caller, owner_only, type,
-	    owner_only ? NULL : owner, &cur, pg.limit + 1, space_page_add,
-	    &pg, err) != DB_OK)
+	if (cursor_page_init(&spg.pg, limit, 0, err) == -1 ||
+	    db_space_list(app->db, c->caller, owner_only, type,
+	    owner_only ? NULL : owner, &cur, limit + 1, space_page_add,
+	    &spg, err) != DB_OK ||
+	    cursor_page_finish(&spg.pg, "spaces", out) == -1)
 		goto out;
-	if ((*out = json_object_new_object()) == NULL) {
-		xerr_internal(err);
-		goto out;
-	}
-	json_object_object_add(*out, "spaces", pg.spaces);
-	pg.spaces = NULL;
-	if (pg.more) {
-		cursor_format(next, sizeof(next), pg.last_time, pg.last_id,
-		    NULL);
-		json_object_object_add(*out, "cursor",
-		    json_object_new_string(next));
-	}
 	rc = 0;
 out:
-	json_object_put(pg.spaces);
+	cursor_page_release(&spg.pg);
 	return rc;
 }
 
@@ -421,41 +394,25 @@ space_leave(struct app *app, struct call *c, json_object **out,
 	return (*out = space_ok_or_err(err)) == NULL ? -1 : 0;
 }
 
-struct member_page {
-	json_object	*members;
-	int		 limit;
-	int		 count;
-	int		 more;
-	int64_t		 last_time;
-	char		 last_did[2049];
-	struct xerr	*err;
-};
-
+/* db_member_list callback: did, addedAt, addedBy; limit + 1 asked. */
 static int
 member_page_add(void *arg, const struct db_member *m)
 {
-	struct member_page	*pg = arg;
+	struct cursor_page	*pg = arg;
 	json_object		*v;
 
-	if (pg->count == pg->limit) {
-		pg->more = 1;
+	if (cursor_page_full(pg))
 		return 0;
+	if ((v = json_object_new_object()) != NULL) {
+		json_object_object_add(v, "did",
+		    json_object_new_string(m->did));
+		json_object_object_add(v, "addedAt",
+		    json_object_new_int64(m->added_at));
+		if (m->added_by != NULL)
+			json_object_object_add(v, "addedBy",
+			    json_object_new_string(m->added_by));
 	}
-	if ((v = json_object_new_object()) == NULL ||
-	    json_object_array_add(pg->members, v) != 0) {
-		json_object_put(v);
-		return xerr_internal(pg->err);
-	}
-	json_object_object_add(v, "did", json_object_new_string(m->did));
-	json_object_object_add(v, "addedAt",
-	    json_object_new_int64(m->added_at));
-	if (m->added_by != NULL)
-		json_object_object_add(v, "addedBy",
-		    json_object_new_string(m->added_by));
-	pg->count++;
-	pg->last_time = m->added_at;
-	snprintf(pg->last_did, sizeof(pg->last_did), "%s", m->did);
-	return 0;
+	return cursor_page_add(pg, v, m->added_at, 0, m->did);
 }
 
 /* rsvp.atmo.space.listMembers: owner or member, oldest first, paged. */
@@ -466,43 +423,27 @@ space_list_members(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_cursor cur;
-	struct member_page pg = { 0 };
+	struct cursor_page pg = { 0 };
 	const char	*lim, *cs;
-	char		 next[2200];
-	int		 rc = -1;
+	int		 limit, rc = -1;
 
 	if (space_uri_input_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
-	    cursor_limit_or_err(lim, &pg.limit, err) == -1 ||
+	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
 	    cursor_parse_or_err(cs, 1, &cur, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
 		return -1;
-	pg.err = err;
-	if ((pg.members = json_object_new_array()) == NULL) {
-		xerr_internal(err);
+	if (cursor_page_init(&pg, limit, 1, err) == -1 ||
+	    db_member_list(app->db, sp.id, &cur, limit + 1,
+	    member_page_add, &pg, err) != DB_OK ||
+	    cursor_page_finish(&pg, "members", out) == -1)
 		goto out;
-	}
-	if (db_member_list(app->db, sp.id, &cur, pg.limit + 1,
-	    member_page_add, &pg, err) != DB_OK)
-		goto out;
-	if ((*out = json_object_new_object()) == NULL) {
-		xerr_internal(err);
-		goto out;
-	}
-	json_object_object_add(*out, "members", pg.members);
-	pg.members = NULL;
-	if (pg.more) {
-		cursor_format(next, sizeof(next), pg.last_time, 0,
-		    pg.last_did);
-		json_object_object_add(*out, "cursor",
-		    json_object_new_string(next));
-	}
 	rc = 0;
 out:
-	json_object_put(pg.members);
+	cursor_page_release(&pg);
 	db_space_release(&sp);
 	return rc;
 }
