@@ -620,12 +620,24 @@ blob_maintain(struct app *app, int64_t now_ms)
 	grace = (int64_t)app->cfg->blob_grace * 1000;
 	if (now_ms < next)
 		return;
-	next = now_ms + interval;
 	memset(&t, 0, sizeof(t));
 	t.app = app;
 	t.err = &err;
-	if (db_txn_begin(app->db, &err) == -1)
+	/*
+	 * Requests may be queued on this worker's other connections: when
+	 * the database is busy, try again in a second rather than wait.
+	 */
+	switch (db_txn_try_begin(app->db, &err)) {
+	case 0:
+		break;
+	case 1:
+		next = now_ms + 1000;
+		return;
+	default:
+		next = now_ms + interval;
 		goto out;
+	}
+	next = now_ms + interval;
 	switch (db_maint_claim(app->db, BLOB_MAINT_NAME, now_ms, interval,
 	    &err)) {
 	case DB_OK:

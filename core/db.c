@@ -1106,6 +1106,35 @@ db_txn_begin(struct db *db, struct xerr *err)
 }
 
 int
+db_txn_try_begin(struct db *db, struct xerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	/* Neither the writer queue nor SQLite's lock may be waited for. */
+	if (db->wlock != -1) {
+		if (flock(db->wlock, LOCK_EX | LOCK_NB) == -1)
+			return errno == EWOULDBLOCK ? 1 : db_txn_begin(db, err);
+		db->locked = 1;
+	}
+	if ((st = db_stmt(db, DB_STMT_BEGIN, err)) == NULL) {
+		db_writer_unlock(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->conn, 0);
+	rc = sqlite3_step(st);
+	db_done(st);
+	sqlite3_busy_timeout(db->conn, db->busy_ms);
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_writer_unlock(db);
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	db_fail(db, rc, "db_txn_try_begin", err);
+	return -1;
+}
+
+int
 db_txn_commit(struct db *db, struct xerr *err)
 {
 	if (db_exec(db, DB_STMT_COMMIT, err) == -1) {

@@ -205,6 +205,12 @@ int		db_ping(struct db *db);
  */
 
 int		db_txn_begin(struct db *db, struct xerr *err);
+/*
+ * Like db_txn_begin, but never waits: returns 1 (nothing begun) when
+ * another writer holds the lock. For upkeep that must not hold up the
+ * requests queued on this worker.
+ */
+int		db_txn_try_begin(struct db *db, struct xerr *err);
 int		db_txn_commit(struct db *db, struct xerr *err);
 void		db_txn_rollback(struct db *db);
 
