@@ -323,7 +323,7 @@ def measure_service(a, base, plc, res):
             # A fresh token per request: enough for the fastest run, and
             # a restart before each run empties the workers' caches.
             pool = os.path.join(svc.state, "tokens")
-            need = int(a.seconds * 45000)
+            need = int(a.seconds * 25000)
             with open(pool, "w") as f:
                 f.write(run([harness.MINTJWT, "--alg", member.alg, "--key",
                              member.key, "--iss", member.did, "--aud",
