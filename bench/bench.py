@@ -275,6 +275,13 @@ def measure_storage(a, base, res):
                  for _ in range(a.repeat)]
         res["storage", d] = statistics.median(rates)
         log("storage %s: %.0f commits/s" % (d, res["storage", d]))
+        # The workers' case: one writer per core on the same file.
+        procs = str(os.cpu_count())
+        rates = [float(run([tool("commit-rate"), base, d, n, procs]))
+                 for _ in range(a.repeat)]
+        res["storage-procs", d] = statistics.median(rates)
+        log("storage %s, %s processes: %.0f commits/s" % (
+            d, procs, res["storage-procs", d]))
 
 
 def space_for(svc, owner, member):
@@ -478,8 +485,13 @@ def table(a, res):
                           res["crypto", alg] * os.cpu_count()))
     for d in ("normal", "full"):
         if ("storage", d) in res:
-            lim.append("| SQLite commits, synchronous=%s | %.0f /s |" %
-                       (d.upper(), res["storage", d]))
+            lim.append("| SQLite commits, synchronous=%s, one process |"
+                       " %.0f /s |" % (d.upper(), res["storage", d]))
+        if ("storage-procs", d) in res:
+            lim.append("| SQLite commits, synchronous=%s, %d processes "
+                       "sharing the file | %.0f /s |" % (
+                           d.upper(), os.cpu_count(),
+                           res["storage-procs", d]))
     out += ["\n".join(lim), ""]
     mem = ["| after requests | master RSS KiB | worker RSS KiB |",
            "| --- | --- | --- |"]
@@ -593,7 +605,7 @@ def main():
                 " ".join(["python3", "bench/bench.py"] + sys.argv[1:]),
                 a.repeat, a.seconds),
             ""]
-    text = "\n".join(head) + table(a, res) + "\n\n## Commands\n\n" + \
+    text = "\n".join(head) + "\n" + table(a, res) + "\n\n## Commands\n\n" + \
         "\n".join("    " + c for c in sorted(set(commands))) + "\n"
     print(text)
     os.makedirs(a.out, exist_ok=True)

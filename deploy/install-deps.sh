@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the Debian 12 packages atspace needs to build, run and test,
-# when they are missing and we are root. Used by deploy/run-local.sh,
+# when they are missing and we are root (wrk only for make bench). Used by deploy/run-local.sh,
 # tests/check.sh and .ci/run, so the list lives in one place.
 set -eu
 pkgs="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev
  libsqlite3-dev libjwt-dev libsecp256k1-dev libcurl4-openssl-dev
  libssl-dev nginx spawn-fcgi lighttpd python3 sqlite3 curl
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev wrk"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
