@@ -1,7 +1,8 @@
 #!/bin/sh
-# Installs the Debian 12 packages atspace needs to build, run and test,
-# when they are missing and we are root (wrk only for make bench). Used by deploy/run-local.sh,
-# tests/check.sh and .ci/run, so the list lives in one place.
+# Installs the Debian 12 packages atspace needs to build, run, test and
+# benchmark (wrk, for make bench), when they are missing and we are root.
+# Used by deploy/run-local.sh, tests/check.sh and .ci/run, so the list
+# lives in one place.
 set -eu
 pkgs="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev
  libsqlite3-dev libjwt-dev libsecp256k1-dev libcurl4-openssl-dev
