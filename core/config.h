@@ -9,26 +9,26 @@
 #include <stddef.h>
 
 enum config_durability {
-	CONFIG_DURABILITY_NORMAL,	/* synchronous=NORMAL: survives crashes */
-	CONFIG_DURABILITY_FULL,		/* synchronous=FULL: survives power loss */
+	CONFIG_DURABILITY_NORMAL,	/* survives a crash of atspace */
+	CONFIG_DURABILITY_FULL,		/* survives power loss too */
 	CONFIG_DURABILITY_MAX
 };
 
 struct config {
 	char	*service_did;		/* required */
 	char	*db_path;		/* default ./atspace.sqlite */
-	char	*socket;		/* unix path, host:port, or NULL = fd 0 */
+	char	*socket;		/* unix path, host:port; NULL: fd 0 */
 	int	 workers;		/* default: CPU count */
 	char	*plc_url;		/* default https://plc.directory */
 	size_t	 body_limit;		/* bytes, default 1 MiB */
 	size_t	 blob_limit;		/* uploadBlob bytes, default 2 MiB */
 	char	*uri_scheme;		/* "at" (default) or "ats" in views */
 	int	 log_level;		/* enum log_level, default INFO */
-	int	 clock_skew;		/* seconds allowed for exp/iat, default 30 */
+	int	 clock_skew;		/* slack for exp/iat, s, default 30 */
 	int	 did_cache_ttl;		/* seconds, default 3600 */
 	int	 http_timeout_ms;	/* DID document fetch, default 5000 */
 	int	 busy_timeout_ms;	/* SQLite busy timeout, default 5000 */
-	int	 durability;		/* enum config_durability, default FULL */
+	int	 durability;		/* enum config_durability: FULL */
 	char	*space_type;		/* default createSpace type */
 	int	 allow_root;		/* run as root anyway, default 0 */
 	char	*blob_types;		/* uploadBlob MIME allow-list, "a,b" */
