@@ -4,9 +4,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh deploy/install-deps.sh
-# Fuzz smoke runs need clang with libFuzzer (install-deps.sh has it).
+# Fuzz smoke runs and the sanitizer run of the whole suite need clang
+# with libFuzzer and the sanitizer runtimes (install-deps.sh has them).
 if command -v clang >/dev/null 2>&1; then
 	ATSPACE_FUZZ_SMOKE=1
-	export ATSPACE_FUZZ_SMOKE
+	ATSPACE_ASAN=1
+	export ATSPACE_FUZZ_SMOKE ATSPACE_ASAN
 fi
 exec make -j2 check

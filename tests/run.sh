@@ -70,6 +70,16 @@ if [ -n "${ATSPACE_FUZZ_SMOKE:-}" ]; then
 	count fuzz make -s fuzz-smoke
 fi
 
+# The whole suite once more from a sanitizer build (make check-asan:
+# ASan and UBSan, build/asan); tests/check.sh asks for it when clang is
+# installed. Its closing line is renamed "asan: ..." so that count()
+# takes it as this group's totals.
+if [ -n "${ATSPACE_ASAN:-}" ]; then
+	count asan sh -c 'out=$(ATSPACE_ASAN= ATSPACE_FUZZ_SMOKE= \
+	    make -s check-asan 2>&1); rc=$?; printf "%s\n" "$out" |
+	    sed -E "s/^([0-9]+ passed, [0-9]+ failed.*)$/asan: \1/"; exit $rc'
+fi
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
 echo "$summary"
