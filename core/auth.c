@@ -86,12 +86,16 @@ auth_cache_put(const struct app *app, const unsigned char *hash,
 static const char *
 auth_bearer_or_err(const char *header, struct xerr *err)
 {
-	if (header == NULL || *header == '\0')
-		return xerr_set(err, 401, "AuthenticationRequired",
-		    "authorization required"), NULL;
-	if (strncasecmp(header, "Bearer ", 7) != 0)
-		return xerr_set(err, 401, "AuthenticationRequired",
-		    "the Authorization header must be a Bearer token"), NULL;
+	if (header == NULL || *header == '\0') {
+		xerr_set(err, 401, "AuthenticationRequired",
+		    "authorization required");
+		return NULL;
+	}
+	if (strncasecmp(header, "Bearer ", 7) != 0) {
+		xerr_set(err, 401, "AuthenticationRequired",
+		    "the Authorization header must be a Bearer token");
+		return NULL;
+	}
 	header += 7;
 	while (*header == ' ')
 		header++;
