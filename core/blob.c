@@ -380,12 +380,10 @@ blob_upload(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_blob	 b = { 0 };
-	const char	*s;
 	char		 mime[sizeof(c->res->type_buf)], cid[CBOR_CID_MAX];
 	int		 rc;
 
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    blob_mime_or_err(app, c->req->content_type, mime, sizeof(mime),
 	    err) == -1)
 		return -1;
@@ -488,13 +486,12 @@ blob_get(struct app *app, struct call *c, json_object **out,
 	struct space_uri uri;
 	struct db_space	 sp;
 	struct db_blob	 b;
-	const char	*s, *cid;
+	const char	*cid;
 	enum db_result	 res;
 	int		 rc;
 
 	*out = NULL;
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "cid", INPUT_ANY, 1, &cid, err) == -1)
 		return -1;
 	if (!cbor_is_cid(cid))
@@ -532,11 +529,10 @@ blob_list(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	struct db_cursor cur;
 	struct cursor_page pg = { 0 };
-	const char	*s, *by, *lim, *cs;
+	const char	*by, *lim, *cs;
 	int		 limit, rc = -1;
 
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "byUser", INPUT_DID, 0, &by, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
 	    cursor_limit_or_err(lim, &limit, err) == -1 ||

@@ -85,11 +85,25 @@ input_param_or_err(const struct call *c, const char *name,
 }
 
 int
-input_space_uri_or_err(const char *field, const char *s,
+input_space_uri_parse_or_err(const char *field, const char *s,
     struct space_uri *sp, struct xerr *err)
 {
 	if (space_uri_parse(s, sp) == -1)
 		return xerr_invalid(err, "%s must be a space URI:"
 		    " at://<owner DID>/<type NSID>/<key>", field);
 	return 0;
+}
+
+int
+input_space_uri_or_err(const struct call *c, const char *name, int query,
+    struct space_uri *sp, struct xerr *err)
+{
+	const char	*s;
+
+	if (query) {
+		if (input_param_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
+			return -1;
+	} else if (input_string_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
+		return -1;
+	return input_space_uri_parse_or_err(name, s, sp, err);
 }

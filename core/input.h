@@ -32,7 +32,14 @@ int	input_param_or_err(const struct call *c, const char *name,
 	    struct xerr *err);
 
 /* Parses s as a space URI into sp; -1 with a 400 naming field. */
-int	input_space_uri_or_err(const char *field, const char *s,
+int	input_space_uri_parse_or_err(const char *field, const char *s,
 	    struct space_uri *sp, struct xerr *err);
+
+/*
+ * Reads the required space URI in body field name (query: the query
+ * parameter) and parses it into sp; -1 with a 400 naming it.
+ */
+int	input_space_uri_or_err(const struct call *c, const char *name,
+	    int query, struct space_uri *sp, struct xerr *err);
 
 #endif

@@ -254,13 +254,11 @@ invite_create(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	struct db_invite inv;
 	json_object	*view = NULL;
-	const char	*s;
 	char		 token[INVITE_TOKEN_LEN + 1];
 	int		 rc = -1;
 
 	memset(&inv, 0, sizeof(inv));
-	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
 	    invite_fields_or_err(c, &inv, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
@@ -344,11 +342,10 @@ invite_list(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	struct db_cursor cur;
 	struct invite_page ip = { 0 };
-	const char	*s, *lim, *cs;
+	const char	*lim, *cs;
 	int		 revoked, limit, rc = -1;
 
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    invite_bool_or_err(c, "includeRevoked", &revoked, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
 	    cursor_limit_or_err(lim, &limit, err) == -1 ||
@@ -397,7 +394,7 @@ invite_revoke(struct app *app, struct call *c, json_object **out,
 	if (input_string_or_err(c, "tokenHash", INPUT_ANY, 1, &hash,
 	    err) == -1 ||
 	    input_string_or_err(c, "spaceUri", INPUT_ANY, 0, &s, err) == -1 ||
-	    (s != NULL && input_space_uri_or_err("spaceUri", s, &uri,
+	    (s != NULL && input_space_uri_parse_or_err("spaceUri", s, &uri,
 	    err) == -1))
 		return -1;
 	if (!invite_is_hash(hash))

@@ -141,13 +141,12 @@ record_put(struct app *app, struct call *c, json_object **out,
 	struct db_put	 put = { 0 };
 	struct blob_refs refs = { 0 };
 	json_object	*rec = NULL;
-	const char	*s, *rkey;
+	const char	*rkey;
 	char		 tid[14], cid[CBOR_CID_MAX];
 	int		 rc = -1;
 
 	memset(&sp, 0, sizeof(sp));
-	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
 	    input_string_or_err(c, "collection", INPUT_NSID, 1,
 	    &put.collection, err) == -1 ||
 	    input_string_or_err(c, "rkey", INPUT_RKEY, 0, &rkey, err) == -1 ||
@@ -263,12 +262,11 @@ record_get(struct app *app, struct call *c, json_object **out,
 	struct db_record rec;
 	struct db_record_row row = { 0 };
 	json_object	*view;
-	const char	*s, *collection, *author, *rkey;
+	const char	*collection, *author, *rkey;
 	char		 suri[3 * 2048];
 	int		 rc = -1;
 
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "collection", INPUT_NSID, 1, &collection,
 	    err) == -1 ||
 	    input_param_or_err(c, "author", INPUT_DID, 1, &author, err) == -1 ||
@@ -337,12 +335,11 @@ record_list(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	struct db_cursor cur;
 	struct record_page rp = { 0 };
-	const char	*s, *by, *lim, *cs;
+	const char	*by, *lim, *cs;
 	char		 suri[3 * 2048];
 	int		 limit, rc = -1;
 
-	if (input_param_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "collection", INPUT_NSID, 1, &rp.collection,
 	    err) == -1 ||
 	    input_param_or_err(c, "byUser", INPUT_DID, 0, &by, err) == -1 ||
@@ -374,11 +371,10 @@ record_delete(struct app *app, struct call *c, json_object **out,
 {
 	struct space_uri uri;
 	struct db_space	 sp;
-	const char	*s, *collection, *rkey;
+	const char	*collection, *rkey;
 	enum db_result	 res;
 
-	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
 	    input_string_or_err(c, "collection", INPUT_NSID, 1, &collection,
 	    err) == -1 ||
 	    input_string_or_err(c, "rkey", INPUT_RKEY, 1, &rkey, err) == -1)

@@ -183,11 +183,10 @@ space_add_member(struct app *app, struct call *c, json_object **out,
 {
 	struct space_uri uri;
 	struct db_space	 sp;
-	const char	*s, *did;
+	const char	*did;
 	enum db_result	 res;
 
-	if (input_string_or_err(c, "spaceUri", INPUT_ANY, 1, &s, err) == -1 ||
-	    input_space_uri_or_err("spaceUri", s, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
 	    input_string_or_err(c, "did", INPUT_DID, 1, &did, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
@@ -217,21 +216,6 @@ space_ok_or_err(struct xerr *err)
 	return o;
 }
 
-/* Reads the space URI in body field or query parameter name. */
-static int
-space_uri_input_or_err(const struct call *c, const char *name, int query,
-    struct space_uri *uri, struct xerr *err)
-{
-	const char	*s;
-
-	if (query) {
-		if (input_param_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
-			return -1;
-	} else if (input_string_or_err(c, name, INPUT_ANY, 1, &s, err) == -1)
-		return -1;
-	return input_space_uri_or_err(name, s, uri, err);
-}
-
 /*
  * rsvp.atmo.space.getSpace: owner, member or read grant; appPolicy for
  * the owner.
@@ -244,7 +228,7 @@ space_get(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	json_object	*view;
 
-	if (space_uri_input_or_err(c, "uri", 1, &uri, err) == -1)
+	if (input_space_uri_or_err(c, "uri", 1, &uri, err) == -1)
 		return -1;
 	/* A member's JWT or a read grant (issue 4). */
 	if (invite_read_or_err(app, c, &uri, &sp, err) == -1)
@@ -329,7 +313,7 @@ space_delete(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	enum db_result	 res;
 
-	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1)
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_OWNER, &sp, err) == -1)
@@ -351,7 +335,7 @@ space_remove_member(struct app *app, struct call *c, json_object **out,
 	const char	*did;
 	enum db_result	 res;
 
-	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1 ||
 	    input_string_or_err(c, "did", INPUT_DID, 1, &did, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
@@ -377,7 +361,7 @@ space_leave(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	enum db_result	 res;
 
-	if (space_uri_input_or_err(c, "spaceUri", 0, &uri, err) == -1)
+	if (input_space_uri_or_err(c, "spaceUri", 0, &uri, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1 ||
 	    space_find_or_err(app, c, &uri, SPACE_MEMBER, &sp, err) == -1)
@@ -427,7 +411,7 @@ space_list_members(struct app *app, struct call *c, json_object **out,
 	const char	*lim, *cs;
 	int		 limit, rc = -1;
 
-	if (space_uri_input_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1 ||
 	    input_param_or_err(c, "limit", INPUT_ANY, 0, &lim, err) == -1 ||
 	    cursor_limit_or_err(lim, &limit, err) == -1 ||
 	    input_param_or_err(c, "cursor", INPUT_ANY, 0, &cs, err) == -1 ||
@@ -457,7 +441,7 @@ space_whoami(struct app *app, struct call *c, json_object **out,
 	struct db_space	 sp;
 	int		 is_member = 0, is_owner;
 
-	if (space_uri_input_or_err(c, "spaceUri", 1, &uri, err) == -1)
+	if (input_space_uri_or_err(c, "spaceUri", 1, &uri, err) == -1)
 		return -1;
 	if (auth_require_or_err(app, c, err) == -1)
 		return -1;
